@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -70,6 +71,9 @@ public:
   virtual StoreResult<std::uint64_t> count() = 0;
   virtual std::string describe() const = 0; // the URL with any password hidden
 };
+
+// The URL with the password (user:PASSWORD@host) replaced by ***, for messages and logs.
+std::string redact_password(std::string_view url);
 
 // Opens `sqlite://PATH` or `postgresql://...` / `postgres://...`.
 StoreResult<std::unique_ptr<Database>> open_database(const std::string& url);
