@@ -89,7 +89,7 @@ struct HttpServer::Impl {
   bool joined = false;
 
   Impl(ServerConfig c, Database& db)
-    : config(std::move(c)), database(db), store_kind(db.describe().substr(0, db.describe().find(':'))),
+    : config(std::move(c)), database(db), store_kind(db.describe().starts_with("sqlite") ? "sqlite" : "postgresql"),
       metrics(config.threads), workers(config.threads) {}
 
   void do_accept();

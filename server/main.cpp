@@ -236,6 +236,10 @@ int main(int argc, char** argv) {
     ->excludes(count_positional);
 
   try {
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (!first.empty() && first[0] != '-' && first != "serve" && first != "reset" && first != "seed") {
+      throw UsageError("unknown command '" + first + "': expected serve, reset or seed");
+    }
     app.parse(argc, argv);
     if (serve_cmd->parsed()) return serve(serve_options);
     if (reset_cmd->parsed()) return reset(database);

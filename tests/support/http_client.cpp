@@ -109,7 +109,7 @@ struct HttpClient::Impl {
 };
 
 HttpClient::HttpClient(unsigned short port, std::chrono::milliseconds timeout)
-  : m_impl(std::make_unique<Impl>(Impl{port, timeout})) {}
+  : m_impl(std::make_unique<Impl>(Impl{port, timeout, -1, {}})) {}
 HttpClient::~HttpClient() {
   if (m_impl) m_impl->close();
 }
