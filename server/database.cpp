@@ -1,5 +1,7 @@
 #include "store.hpp"
 
+#include <algorithm>
+
 #include "pg_store.hpp"
 #include "sqlite_store.hpp"
 
@@ -24,20 +26,23 @@ StoreResult<std::unique_ptr<Database>> open_database(const std::string& url) {
 }
 
 std::string redact_password(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const auto authority_start = scheme + 3;
-  const auto authority_end = url.find_first_of("/?", authority_start);
-  const auto authority = url.substr(authority_start, authority_end == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : authority_end - authority_start);
-  const auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  const auto colon = authority.find(':');
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  std::string out(url.substr(0, authority_start + colon + 1));
-  out += "***";
-  out += url.substr(authority_start + at);
+  std::string out(url);
+  // user:PASSWORD@host
+  const auto scheme = out.find("://");
+  if (scheme != std::string::npos) {
+    const auto start = scheme + 3;
+    const auto end = std::min(out.find_first_of("/?", start), out.size());
+    const auto at = out.rfind('@', end);
+    const auto colon = out.find(':', start);
+    if (at != std::string::npos && at >= start && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // ...?password=PASSWORD&... (libpq accepts it as a query parameter too)
+  for (auto at = out.find("password="); at != std::string::npos; at = out.find("password=", at + 1)) {
+    if (at > 0 && out[at - 1] != '?' && out[at - 1] != '&') continue;
+    const auto value = at + 9;
+    const auto end = std::min(out.find('&', value), out.size());
+    out.replace(value, end - value, "***");
+  }
   return out;
 }
 

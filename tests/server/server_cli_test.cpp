@@ -1,5 +1,6 @@
 // fp-order-server's command line: subcommands, flags and FP_* variables, and clear errors with
 // exit code 2 for a mistake in the invocation, 1 for a failure at run time.
+#include "store.hpp"
 #include "support/databases.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -112,4 +113,15 @@ TEST(ServerCli, EnvironmentConfiguresAndFlagsWin) {
   }
   EXPECT_TRUE(up) << read_file(options.output);
   process.stop(SIGTERM);
+}
+
+TEST(RedactPassword, HidesThePasswordWhereverTheUrlCarriesIt) {
+  using fp::server::redact_password;
+  EXPECT_EQ(redact_password("postgresql://fp:s3cret@db:5432/orders?sslmode=require"),
+            "postgresql://fp:***@db:5432/orders?sslmode=require");
+  EXPECT_EQ(redact_password("postgresql://db/orders?user=fp&password=s3cret&sslmode=require"),
+            "postgresql://db/orders?user=fp&password=***&sslmode=require");
+  EXPECT_EQ(redact_password("postgresql://fp@db/orders"), "postgresql://fp@db/orders");
+  EXPECT_EQ(redact_password("postgresql://fp:p@ss@db/orders"), "postgresql://fp:***@db/orders");
+  EXPECT_EQ(redact_password("sqlite:///var/lib/fp/orders.db"), "sqlite:///var/lib/fp/orders.db");
 }
