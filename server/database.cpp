@@ -1,7 +1,6 @@
 #include "store.hpp"
 
-#include <algorithm>
-
+#include "pg_connection.hpp"
 #include "pg_store.hpp"
 #include "sqlite_store.hpp"
 
@@ -25,25 +24,7 @@ StoreResult<std::unique_ptr<Database>> open_database(const std::string& url) {
       "': expected sqlite://PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require"});
 }
 
-std::string redact_password(std::string_view url) {
-  std::string out(url);
-  // user:PASSWORD@host
-  const auto scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    const auto start = scheme + 3;
-    const auto end = std::min(out.find_first_of("/?", start), out.size());
-    const auto at = out.rfind('@', end);
-    const auto colon = out.find(':', start);
-    if (at != std::string::npos && at >= start && colon < at) out.replace(colon + 1, at - colon - 1, "***");
-  }
-  // ...?password=PASSWORD&... (libpq accepts it as a query parameter too)
-  for (auto at = out.find("password="); at != std::string::npos; at = out.find("password=", at + 1)) {
-    if (at > 0 && out[at - 1] != '?' && out[at - 1] != '&') continue;
-    const auto value = at + 9;
-    const auto end = std::min(out.find('&', value), out.size());
-    out.replace(value, end - value, "***");
-  }
-  return out;
-}
+// One redactor for every URL: libpq's way of splitting a URL is the one that matters.
+std::string redact_password(std::string_view url) { return redact_postgres_url(url); }
 
 } // namespace fp::server
