@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 fuzz_seconds=${FP_FUZZ_SECONDS:-60}
-./scripts/build.sh build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+FP_TARGETS=request_fuzz ./scripts/build.sh build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFP_FUZZ=ON -DFP_SANITIZE=address,undefined -DFP_WERROR=ON
 mkdir -p build-fuzz/corpus
 cp -n tests/fuzz/corpus/* build-fuzz/corpus/ 2>/dev/null || true

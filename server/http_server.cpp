@@ -150,7 +150,7 @@ private:
     if (m_parser->is_done()) return on_request();
     auto& request = m_parser->get();
     const auto expect = request[http::field::expect];
-    if (!expect.empty()) {
+    if (!expect.empty() && request.version() >= 11) { // HTTP/1.0 clients do not expect it (RFC 9110 10.1.1)
       if (!beast::iequals(expect, "100-continue")) {
         return refuse(417, "Unsupported Expect header");
       }
@@ -196,7 +196,8 @@ private:
     m_state = State::processing;
     m_started = Clock::now();
     auto& request = m_parser->get();
-    m_version = request.version();
+    // HTTP/1.x with x > 1 is answered as HTTP/1.1 (RFC 9110 2.5); other majors are refused.
+    m_version = request.version() > 11 && request.version() < 20 ? 11 : request.version();
     m_keep_alive = request.keep_alive();
     m_method = parse_method(request.method_string());
     if (m_version != 10 && m_version != 11) {
@@ -231,9 +232,11 @@ private:
   void send(Response response) {
     m_state = State::writing;
     m_status = response.status;
+    // HEAD gets the framing GET would get (RFC 9110 8.6), without the body.
+    const bool streamed = response.stream != nullptr;
     m_body_stream = m_method == Method::head ? nullptr : std::move(response.stream);
     const bool http10 = m_version == 10;
-    if (m_server.draining || (m_body_stream && http10)) m_keep_alive = false;
+    if (m_server.draining || (streamed && http10)) m_keep_alive = false;
 
     m_out.clear();
     m_out.reserve(response.body.size() + 256);
@@ -252,12 +255,12 @@ private:
     if (response.retry_later) m_out += "\r\nRetry-After: 1";
     if (!m_keep_alive) m_out += "\r\nConnection: close";
     else if (http10) m_out += "\r\nConnection: keep-alive";
-    if (m_body_stream && !http10) {
+    if (streamed && !http10) {
       m_out += "\r\nTransfer-Encoding: chunked\r\n\r\n";
-      append_chunk(response.body);
-    } else if (m_body_stream) {
+      if (m_body_stream) append_chunk(response.body);
+    } else if (streamed) {
       m_out += "\r\n\r\n"; // HTTP/1.0: the body ends when the connection closes
-      m_out += response.body;
+      if (m_body_stream) m_out += response.body;
     } else {
       m_out += "\r\nContent-Length: ";
       m_out += std::to_string(response.body.size());
