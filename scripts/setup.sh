@@ -14,13 +14,15 @@ packages=(
   libexpected-dev         # tl::expected: errors as values at library boundaries
   libsqlite3-dev          # embedded store
   libpq-dev               # PostgreSQL store
+  libyaml-cpp-dev         # fpctl.yaml and bench scenarios
+  libhttp-parser-dev      # the load generator's HTTP/1.1 response parser (the one wrk uses)
   libgtest-dev libgmock-dev
   # fuzzing and sanitizers (clang's libFuzzer runtime)
   clang libclang-rt-14-dev
   # real components started by the tests and benchmarks
   postgresql postgresql-contrib nginx-light openssl curl procps iproute2 python3
-  # benchmark anchors
-  wrk
+  # benchmark anchors and reference tools (Locust: its CSV formats are compared with ours)
+  wrk python3-locust
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include "http_server.hpp"
 #include "object_id.hpp"
 #include "store.hpp"
+#include "units.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -49,24 +50,10 @@ void log_line(std::string_view level, std::string_view message, std::string_view
   std::fflush(stderr);
 }
 
-// "30s", "500ms", "2m" or a plain number of seconds.
 std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  const std::string unit = text.substr(used);
-  double millis = -1;
-  if (used > 0 && value >= 0) {
-    if (unit.empty() || unit == "s") millis = value * 1000;
-    else if (unit == "ms") millis = value;
-    else if (unit == "m") millis = value * 60'000;
-  }
-  if (millis < 0) throw UsageError(flag + ": '" + text + "' is not a duration; write e.g. 30s, 500ms or 2m");
-  return std::chrono::milliseconds(static_cast<long long>(millis));
+  auto parsed = fp::parse_duration(text);
+  if (!parsed) throw UsageError(flag + ": " + parsed.error());
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
 }
 
 std::pair<std::string, unsigned short> parse_listen(const std::string& text) {
