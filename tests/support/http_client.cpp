@@ -87,8 +87,11 @@ struct HttpClient::Impl {
         if (parser.is_done()) break;
       }
       if (!fill(timeout)) {
-        parser.put_eof(ec);
-        if (!ec && parser.is_done()) break; // a body delimited by the connection closing
+        // Beast asserts on put_eof before any byte: a connection closed between responses.
+        if (parser.got_some()) {
+          parser.put_eof(ec);
+          if (!ec && parser.is_done()) break; // a body delimited by the connection closing
+        }
         close();
         return std::nullopt;
       }
