@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, for now: install, build, start fp-order-server on its embedded SQLite default,
-# show it answering the course's requests, and stop it cleanly. No account or network needed.
+# show it answering the course's requests, load-test it with fpctl bench (the course's locustfile
+# scenario, then the open model), and stop it cleanly. No account or network needed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -34,6 +35,11 @@ show -X POST -H 'Content-Type: application/json' -d '{"product":"Laptop"}' "http
 show "http://$address/orders/not-an-id"
 show -X DELETE "http://$address/orders/$id"
 show "http://$address/healthz"
+
+echo; echo "\$ fpctl bench http://$address -u 200 -r 100 -t 10s    # the course's locustfile: 200 users, 1-3 s think time"
+build/cli/fpctl bench "http://$address" -u 200 -r 100 -t 10s --csv "$work/run" --fail-on 'failures>0'
+echo; echo "\$ fpctl bench http://$address --scenario crud --rate 2000 -t 5s    # open model, all five routes"
+build/cli/fpctl bench "http://$address" --scenario crud --rate 2000 -t 5s --fail-on 'failures>0'
 
 echo; echo "stopping fp-order-server (SIGTERM)"
 kill -TERM "$server_pid"

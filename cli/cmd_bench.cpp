@@ -1,0 +1,282 @@
+#include "cmd_bench.hpp"
+
+#include "errors.hpp"
+#include "report.hpp"
+#include "run.hpp"
+#include "search.hpp"
+#include "terminal.hpp"
+#include "thresholds.hpp"
+#include "units.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+namespace fp::cli {
+namespace {
+
+// Exit codes of fpctl bench (documented in the README).
+constexpr int k_exit_request_failures = 1;
+constexpr int k_exit_threshold_breach = 3;
+
+std::chrono::nanoseconds duration_flag(const std::string& text, const char* flag) {
+  auto parsed = parse_duration(text);
+  if (!parsed) throw UsageError(std::string(flag) + ": " + parsed.error());
+  return *parsed;
+}
+
+std::uint64_t count_flag(const std::string& text, const char* flag) {
+  auto parsed = parse_count(text);
+  if (!parsed) throw UsageError(std::string(flag) + ": " + parsed.error());
+  return *parsed;
+}
+
+double rate_flag(const std::string& text, const char* flag) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value <= 0) {
+    throw UsageError(std::string(flag) + ": '" + text + "' is not a positive rate; write e.g. 25 or 0.5");
+  }
+  return value;
+}
+
+bench::OpenModel open_model(const BenchOptions& options) {
+  bench::OpenModel model;
+  model.connections = static_cast<std::uint32_t>(count_flag(options.connections, "--connections"));
+  if (model.connections == 0) throw UsageError("--connections: at least 1");
+  if (!options.rate.empty()) {
+    const double rate = rate_flag(options.rate, "--rate");
+    model.start_rate = rate;
+    model.stages.push_back({rate, std::chrono::nanoseconds(0)});
+    return model;
+  }
+  // --stage 30s:100 ramps linearly to 100/s over 30 s (k6's ramping-arrival-rate stages).
+  for (const auto& stage : options.stages) {
+    const auto colon = stage.find(':');
+    if (colon == std::string::npos) throw UsageError("--stage: '" + stage + "': write DURATION:RATE, e.g. 30s:100");
+    const auto duration = duration_flag(stage.substr(0, colon), "--stage");
+    char* end = nullptr;
+    const std::string rate_text = stage.substr(colon + 1);
+    const double rate = std::strtod(rate_text.c_str(), &end);
+    if (rate_text.empty() || end != rate_text.c_str() + rate_text.size() || rate < 0)
+      throw UsageError("--stage: '" + stage + "': the rate after ':' must be a number >= 0");
+    model.stages.push_back({rate, duration});
+  }
+  return model;
+}
+
+bench::Scenario scenario(const BenchOptions& options) {
+  auto loaded = options.locustfile.empty() ? bench::load_scenario(options.scenario)
+                                           : bench::import_locustfile(options.locustfile);
+  if (!loaded) throw UsageError(loaded.error());
+  return std::move(*loaded);
+}
+
+// The live status line: one line a second on stderr.
+class StatusObserver final : public bench::RunObserver {
+public:
+  StatusObserver(Terminal& terminal, bool quiet) : m_terminal(terminal), m_quiet(quiet) {}
+
+  void on_second(const bench::SecondSample& s, std::chrono::nanoseconds elapsed) override {
+    if (m_quiet) return;
+    char line[256];
+    std::snprintf(line, sizeof line, "%6s  users %u  rps %s  failures/s %llu  p50 %s  p95 %s  p99 %s  total %s",
+                  format_duration(std::chrono::duration_cast<std::chrono::seconds>(elapsed)).c_str(), s.users,
+                  format_count(static_cast<double>(s.requests)).c_str(), static_cast<unsigned long long>(s.failures),
+                  format_duration(std::chrono::microseconds(s.p50_us)).c_str(),
+                  format_duration(std::chrono::microseconds(s.p95_us)).c_str(),
+                  format_duration(std::chrono::microseconds(s.p99_us)).c_str(),
+                  format_count(static_cast<double>(s.total_requests)).c_str());
+    m_terminal.status(line);
+  }
+
+  void on_warning(const std::string& message) override { m_terminal.print("fpctl: warning: " + message); }
+
+private:
+  Terminal& m_terminal;
+  bool m_quiet;
+};
+
+} // namespace
+
+CLI::App* add_bench_command(CLI::App& app, BenchOptions& o, FindOptions& f, CLI::App** find_command) {
+  auto* cmd = app.add_subcommand("bench", "Load-test an HTTP target: Locust-style users, or a fixed arrival rate");
+  cmd->add_option("url", o.url, "Target base URL, e.g. http://127.0.0.1:8000");
+  cmd->add_option("-H,--host", o.url, "Same as the URL argument (Locust's name)");
+  cmd->add_option("-s,--scenario", o.scenario, "Built-in scenario (fp-orders, crud) or a YAML file")->capture_default_str();
+  cmd->add_option("--locustfile", o.locustfile, "Run a simple locustfile (HttpUser, @task, between...)");
+  cmd->add_option("-u,--users", o.users, "Closed model: number of users (10k allowed)")->capture_default_str();
+  cmd->add_option("-r,--spawn-rate", o.spawn_rate, "Users started per second (default: all at once)");
+  cmd->add_option("-t,--run-time", o.run_time, "Stop after this long, ramp included (30s, 2m)");
+  cmd->add_option("-n,--requests", o.requests, "Stop after this many requests (10k allowed)");
+  cmd->add_option("--rate", o.rate, "Open model: start this many tasks per second, whatever the latency");
+  cmd->add_option("--stage", o.stages, "Open model, ramping: DURATION:RATE, repeatable (e.g. --stage 30s:100)");
+  cmd->add_option("-c,--connections", o.connections, "Open model: connections in the pool")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Event-loop threads (default: one per core)");
+  cmd->add_option("--connect-timeout", o.connect_timeout, "Give up connecting after this long")->capture_default_str();
+  cmd->add_option("--timeout", o.timeout, "Give up on a response after this long")->capture_default_str();
+  cmd->add_option("--csv", o.csv_prefix, "Write Locust's CSV files: PREFIX_stats.csv, _stats_history, _failures, _exceptions");
+  cmd->add_option("--json", o.json_path, "Write every statistic as JSON");
+  cmd->add_option("--html", o.html_path, "Write a self-contained HTML report with charts");
+  cmd->add_option("--fail-on", o.fail_on, "Exit 3 when this is true, e.g. 'failures>0', 'p99>1s' (repeatable)");
+  cmd->add_option("--threshold", o.thresholds, "Exit 3 unless this holds, k6-style, e.g. 'p95<500ms' (repeatable)");
+  cmd->add_flag("-q,--quiet", o.quiet, "No live status line");
+
+  auto* find = cmd->add_subcommand("find", "Search for the maximum RPS, or the peak users, at 0 % failures");
+  find->fallthrough(); // bench's options (--scenario, --threads, ...) may follow `find`
+  find->add_option("question", f.question, "max-rps or peak-users")->required()->check(CLI::IsMember({"max-rps", "peak-users"}));
+  find->add_option("url", o.url, "Target base URL");
+  find->add_option("-d,--duration", f.duration, "Length of the confirming run at 0 % failures")->capture_default_str();
+  find->add_option("--probe", f.probe, "max-rps: length of each probe")->capture_default_str();
+  find->add_option("--start-rate", f.start_rate, "max-rps: rate of the first probe")->capture_default_str();
+  find->add_option("--spawn-rate", f.spawn_rate, "peak-users: users started per second")->capture_default_str();
+  find->add_option("--reset-command", f.reset_command,
+                   "Shell command run before every trial, e.g. 'fp-order-server reset --database URL'");
+  *find_command = find;
+  return cmd;
+}
+
+namespace {
+
+// What every run of `bench` and `bench find` shares: target, scenario, threads, timeouts.
+bench::RunOptions base_options(const BenchOptions& o) {
+  if (o.url.empty()) {
+    throw UsageError("bench: give the target URL, e.g. 'fpctl bench http://127.0.0.1:8000' "
+                     "(deployments come later: then the load balancer is the default)");
+  }
+  bench::RunOptions options;
+  options.target = o.url;
+  options.scenario = scenario(o);
+  options.threads = static_cast<std::uint32_t>(o.threads);
+  options.connect_timeout = duration_flag(o.connect_timeout, "--connect-timeout");
+  options.request_timeout = duration_flag(o.timeout, "--timeout");
+  return options;
+}
+
+class FindObserver final : public bench::SearchObserver {
+public:
+  FindObserver(Terminal& terminal, bool quiet) : m_status(terminal, quiet), m_terminal(terminal) {}
+  void on_second(const bench::SecondSample& sample, std::chrono::nanoseconds elapsed) override {
+    m_status.on_second(sample, elapsed);
+  }
+  void on_warning(const std::string& message) override { m_status.on_warning(message); }
+  void on_trial_start(const std::string& label) override { m_terminal.print("trial: " + label + " ..."); }
+  void on_trial(const bench::Trial& t) override {
+    char line[320];
+    std::snprintf(line, sizeof line, "trial: %-24s %s  %s (%llu requests, p99 %s)", t.label.c_str(),
+                  t.passed ? "PASS" : "FAIL", t.evidence.c_str(), static_cast<unsigned long long>(t.requests),
+                  format_duration(std::chrono::microseconds(t.p99_us)).c_str());
+    m_terminal.print(line);
+  }
+
+private:
+  StatusObserver m_status;
+  Terminal& m_terminal;
+};
+
+} // namespace
+
+int run_bench_find(const BenchOptions& o, const FindOptions& f, const std::atomic<bool>& stop) {
+  bench::SearchOptions search;
+  search.base = base_options(o);
+  search.duration = duration_flag(f.duration, "--duration");
+  search.probe = duration_flag(f.probe, "--probe");
+  search.start_rate = rate_flag(f.start_rate, "--start-rate");
+  search.spawn_rate = rate_flag(f.spawn_rate, "--spawn-rate");
+  if (f.question == "max-rps") {
+    bench::OpenModel model;
+    model.connections = static_cast<std::uint32_t>(count_flag(o.connections, "--connections"));
+    search.base.model = model;
+  }
+  if (!f.reset_command.empty()) {
+    search.reset = [command = f.reset_command]() -> tl::expected<void, std::string> {
+      const int status = std::system(command.c_str());
+      if (status != 0) return tl::unexpected("'" + command + "' failed (status " + std::to_string(status) + ")");
+      return {};
+    };
+  }
+  Terminal terminal;
+  FindObserver observer(terminal, o.quiet);
+  auto found = f.question == "max-rps" ? bench::find_max_rps(search, observer, stop)
+                                       : bench::find_peak_users(search, observer, stop);
+  terminal.finish();
+  if (!found) throw std::runtime_error("bench find: " + found.error());
+  if (found->confirming) std::cout << bench::format_console_report(*found->confirming, Terminal::stdout_color());
+  const std::string what = f.question == "max-rps" ? "maximum RPS at 0% failures"
+                                                   : "peak users at 0% failures (spawn rate " + f.spawn_rate + "/s)";
+  if (found->answer) {
+    char value[64];
+    std::snprintf(value, sizeof value, f.question == "max-rps" ? "%.1f" : "%.0f", *found->answer);
+    std::cout << "\n" << what << ": " << value << " (confirmed for " << f.duration << ")\n";
+  } else {
+    std::cout << "\n" << what << ": not found\n";
+  }
+  if (!found->note.empty()) std::cout << "note: " << found->note << "\n";
+  if (stop) return k_exit_interrupted;
+  return found->answer ? k_exit_ok : k_exit_request_failures;
+}
+
+int run_bench(const BenchOptions& o, const std::atomic<bool>& stop) {
+  bench::RunOptions options = base_options(o);
+  if (!o.run_time.empty()) options.run_time = duration_flag(o.run_time, "--run-time");
+  if (!o.requests.empty()) options.max_requests = count_flag(o.requests, "--requests");
+  if (options.run_time.count() == 0 && !options.max_requests) {
+    throw UsageError("bench: every run is bounded; give --run-time (e.g. -t 60s) and/or --requests (e.g. -n 100k)");
+  }
+
+  Terminal terminal;
+  const bool open = !o.rate.empty() || !o.stages.empty();
+  if (!o.rate.empty() && !o.stages.empty()) throw UsageError("bench: give --rate or --stage, not both");
+  if (open) {
+    options.model = open_model(o);
+  } else {
+    bench::ClosedModel model;
+    model.users = static_cast<std::uint32_t>(count_flag(o.users, "--users"));
+    if (model.users == 0) throw UsageError("--users: at least 1");
+    model.spawn_rate = o.spawn_rate.empty() ? model.users : rate_flag(o.spawn_rate, "--spawn-rate");
+    // users / spawn rate longer than the run: the engine warns through the observer.
+    options.model = model;
+  }
+
+  std::vector<bench::Threshold> thresholds;
+  for (const auto& text : o.fail_on) {
+    auto parsed = bench::parse_threshold(text, bench::Threshold::Sense::fail_when_true);
+    if (!parsed) throw UsageError("--fail-on: " + parsed.error());
+    thresholds.push_back(*parsed);
+  }
+  for (const auto& text : o.thresholds) {
+    auto parsed = bench::parse_threshold(text, bench::Threshold::Sense::fail_when_false);
+    if (!parsed) throw UsageError("--threshold: " + parsed.error());
+    thresholds.push_back(*parsed);
+  }
+
+  StatusObserver observer(terminal, o.quiet);
+  auto result = bench::run_load(options, observer, stop);
+  terminal.finish();
+  if (!result) throw std::runtime_error("bench: " + result.error());
+
+  std::cout << bench::format_console_report(*result, Terminal::stdout_color()) << std::flush;
+  // Every output is written even after Ctrl-C; a failure to write one is reported, not fatal to the others.
+  bool write_failed = false;
+  const auto report = [&](const char* what, tl::expected<void, std::string> written) {
+    if (!written) {
+      terminal.print(std::string("fpctl: error: ") + what + ": " + written.error());
+      write_failed = true;
+    }
+  };
+  if (!o.csv_prefix.empty()) report("--csv", bench::write_csv(*result, o.csv_prefix));
+  if (!o.json_path.empty()) report("--json", bench::write_json(*result, o.json_path));
+  if (!o.html_path.empty()) report("--html", bench::write_html(*result, o.html_path));
+
+  const auto breaches = bench::evaluate_thresholds(thresholds, *result);
+  for (const auto& breach : breaches) terminal.print("fpctl: threshold breached: " + breach.threshold + " (" + breach.observed + ")");
+  if (result->stopped_early && stop) return k_exit_interrupted;
+  if (!breaches.empty()) return k_exit_threshold_breach;
+  if (write_failed) return k_exit_failure;
+  if (thresholds.empty() && result->aggregate.failures > 0) return k_exit_request_failures;
+  return k_exit_ok;
+}
+
+} // namespace fp::cli

@@ -1,0 +1,95 @@
+// fpctl: the one place that parses the command line, prints an error and picks the exit code.
+// Every command lives in a cmd_<verb>.cpp that binds flags and calls one library function.
+#include "cmd_bench.hpp"
+#include "errors.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <unistd.h>
+
+namespace {
+
+constexpr const char* k_version = "0.1.0";
+const std::vector<std::string> k_commands = {"bench"};
+
+std::atomic<bool> g_stop{false};
+
+// First Ctrl-C: stop the run and still write every output. Second: leave now.
+extern "C" void on_interrupt(int) {
+  if (g_stop.exchange(true)) _exit(fp::cli::k_exit_interrupted);
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string suggestion(const std::string& word) {
+  std::string best;
+  std::size_t best_distance = 3; // farther than 2 edits is no suggestion
+  for (const auto& command : k_commands) {
+    const auto d = edit_distance(word, command);
+    if (d < best_distance) {
+      best_distance = d;
+      best = command;
+    }
+  }
+  return best;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace fp::cli;
+  CLI::App app{"fpctl: price, deploy, load-test and tear down the orders API on DigitalOcean"};
+  app.set_version_flag("--version", k_version);
+  app.require_subcommand(1);
+
+  BenchOptions bench_options;
+  FindOptions find_options;
+  CLI::App* bench_find = nullptr;
+  auto* bench = add_bench_command(app, bench_options, find_options, &bench_find);
+
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  try {
+    const std::string first = argc > 1 ? argv[1] : "";
+    if (!first.empty() && first[0] != '-' &&
+        std::find(k_commands.begin(), k_commands.end(), first) == k_commands.end()) {
+      const auto close = suggestion(first);
+      throw UsageError("unknown command '" + first + "'" + (close.empty() ? "" : "; did you mean '" + close + "'?") +
+                       " Run 'fpctl --help' for the commands.");
+    }
+    app.parse(argc, argv);
+    if (bench_find->parsed()) return run_bench_find(bench_options, find_options, g_stop);
+    if (bench->parsed()) return run_bench(bench_options, g_stop);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
+    std::cerr << "fpctl: error: " << e.what() << "\nRun 'fpctl --help' (or 'fpctl COMMAND --help') for usage.\n";
+    return k_exit_usage;
+  } catch (const UsageError& e) {
+    std::cerr << "fpctl: error: " << e.what() << "\n";
+    return k_exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << "fpctl: error: " << e.what() << "\n";
+    return k_exit_failure;
+  }
+  return k_exit_usage;
+}
