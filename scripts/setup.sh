@@ -16,11 +16,16 @@ packages=(
   libpq-dev               # PostgreSQL store
   libyaml-cpp-dev         # fpctl.yaml and bench scenarios
   libhttp-parser-dev      # the load generator's HTTP/1.1 response parser (the one wrk uses)
+  libcurl4-openssl-dev    # the DigitalOcean API client
+  libssh-dev              # deploying over SSH
   libgtest-dev libgmock-dev
   # fuzzing and sanitizers (clang's libFuzzer runtime)
   clang libclang-rt-14-dev
   # real components started by the tests and benchmarks
   postgresql postgresql-contrib nginx-light openssl curl procps iproute2 python3
+  openssh-server openssh-client
+  # the DigitalOcean simulator's responses and fpctl's requests are validated against the official schemas
+  python3-jsonschema python3-yaml
   # benchmark anchors and reference tools (Locust: its CSV formats are compared with ours)
   wrk python3-locust
 )
