@@ -18,6 +18,7 @@ packages=(
   libhttp-parser-dev      # the load generator's HTTP/1.1 response parser (the one wrk uses)
   libcurl4-openssl-dev    # the DigitalOcean API client
   libssh-dev              # deploying over SSH
+  libvalijson-dev         # JSON Schema validation: the simulator holds requests and responses to the official spec
   libgtest-dev libgmock-dev
   # fuzzing and sanitizers (clang's libFuzzer runtime)
   clang libclang-rt-14-dev
