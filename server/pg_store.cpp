@@ -96,8 +96,12 @@ std::optional<std::string> optional_text(const std::optional<std::int64_t>& valu
   return value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt;
 }
 
+// Whether a statement changes data. A write always gets a Sync of its own (see Pool::send).
+enum class Access { read, write };
+
 struct Request {
   const char* statement = nullptr;
+  Access access = Access::read;
   PgParams params;
   std::function<void(StoreResult<PgResult>)> done;
 };
@@ -106,6 +110,22 @@ struct Request {
 // thread's io_context, so nothing here locks. Completion handlers hold only a weak_ptr and the
 // generation of the connection they were started on: after close(), after the store is destroyed,
 // or once their connection has been replaced, they do nothing.
+//
+// Each connection is in libpq's pipeline mode: up to k_pg_pipeline_depth statements are sent
+// without waiting for the answers before them, and the answers come back in the order sent. Every
+// statement ends up in a group closed by a Sync, and a group is one implicit transaction: a
+// statement that fails aborts the rest of its group (PGRES_PIPELINE_ABORTED: they never ran) and
+// nothing beyond it. So:
+// - a write (INSERT, UPDATE, DELETE) is a group of its own, synced as soon as it is sent: it commits
+//   at its Sync, it cannot be rolled back by another request's failure, and reads sent before it
+//   are answered without waiting for its commit;
+// - reads sent in one turn of the event loop go to one connection (pick) and share one Sync, sent
+//   at the end of the turn (sync_later): one message, one wake-up and one transaction of the
+//   backend for all of them instead of one each. A read whose group was aborted by another read's
+//   failure never ran, so it goes back to the head of the waiting line.
+// libpq 15's PQpipelineSync also flushes, so one Sync per turn is also one send() per turn. On the
+// two-core benchmark machine, wake-ups are what costs: spreading each turn's reads over every idle
+// connection (one group per backend per turn) measured well below keeping them together.
 class Pool : public std::enable_shared_from_this<Pool> {
 public:
   Pool(boost::asio::io_context& io, std::shared_ptr<const PgConnectParams> params, std::size_t size)
@@ -124,8 +144,9 @@ public:
     });
   }
 
+  // Never replies in place: failures found here are posted (reply_later), and answers only ever
+  // come from a completion handler (take_results).
   void submit(Request request) {
-    const auto keep_alive = shared_from_this(); // a reply run in place may destroy the store
     if (m_closed) return reply_later(std::move(request.done), closed_error());
     // Down means every connection attempt since the last open connection failed: answering now beats
     // holding the request until the next attempt, which may be seconds of backoff away.
@@ -133,19 +154,26 @@ public:
     if (m_waiting.size() >= k_pg_max_waiting) {
       return reply_later(std::move(request.done),
                          StoreError{StoreError::Kind::overloaded,
-                                    "postgresql: all " + std::to_string(m_slots.size()) + " connections are busy and " +
+                                    "postgresql: all " + std::to_string(m_slots.size()) + " connections have " +
+                                      std::to_string(k_pg_pipeline_depth) + " statements in flight and " +
                                       std::to_string(k_pg_max_waiting) + " requests are waiting"});
     }
     m_waiting.push_back(std::move(request));
     pump();
   }
 
+  // open: connections established (statements prepared, in pipeline mode). busy: open connections
+  // with at least one statement in flight (sent, answer not read yet), whether one or
+  // k_pg_pipeline_depth of them. waiting: requests no connection could take because every open
+  // one has a full pipeline (or none is open). So busy == size with waiting == 0 is a pool in use
+  // but not saturated; waiting > 0 is a saturated one.
   PoolStats stats() const {
     PoolStats stats;
     stats.size = m_slots.size();
     for (const auto& slot : m_slots) {
-      if (slot->state == State::idle || slot->state == State::busy) ++stats.open;
-      if (slot->state == State::busy) ++stats.busy;
+      if (slot->state != State::open) continue;
+      ++stats.open;
+      if (!slot->sent.empty()) ++stats.busy;
     }
     stats.waiting = m_waiting.size();
     return stats;
@@ -155,8 +183,7 @@ public:
     if (m_closed) return;
     m_closed = true;
     for (auto& slot : m_slots) {
-      if (slot->request) reply_later(std::move(slot->request->done), closed_error());
-      slot->request.reset();
+      for (auto& statement : slot->sent) reply_later(std::move(statement.request.done), closed_error());
       drop(*slot);
       slot->state = State::closed;
     }
@@ -164,7 +191,14 @@ public:
   }
 
 private:
-  enum class State { disconnected, connecting, preparing, idle, busy, closed };
+  enum class State { disconnected, connecting, preparing, open, closed };
+
+  // A statement handed to libpq, and what came back for it so far.
+  struct InFlight {
+    Request request;
+    std::optional<StoreResult<PgResult>> result; // the first good result, or the first error
+    bool aborted = false; // PGRES_PIPELINE_ABORTED: a statement before it in its group failed; it never ran
+  };
 
   struct Slot {
     Slot(boost::asio::io_context& io, std::size_t i) : index(i), socket(io), timer(io) {}
@@ -174,11 +208,20 @@ private:
     PgConn connection;
     PgSocket socket; // declared after the connection, so destroyed (released) before PQfinish
     boost::asio::steady_timer timer; // by state: reconnect backoff, connect deadline, statement deadline
+    bool timer_armed = false;        // a wait on `timer` is pending
     std::uint64_t generation = 0;    // bumped whenever the connection is dropped
-    bool reading = false;            // a wait for readability is pending
-    bool writing = false;
-    std::optional<Request> request;               // the statement running now
-    std::optional<StoreResult<PgResult>> result;  // what it returned so far
+    bool read_pending = false;       // a wait for readability is pending
+    bool write_pending = false;
+    std::optional<StoreResult<void>> prepared; // what the PREPAREs returned so far
+    // The pipeline, in the order sent: the answers come back in this order. The head of `sent` is
+    // cut into the groups that a Sync closed (`groups`, their sizes, oldest first), then the
+    // `unsynced` statements whose Sync goes out at the end of this turn of the event loop.
+    std::deque<InFlight> sent;
+    std::deque<std::size_t> groups;
+    std::size_t unsynced = 0;
+    std::size_t next_result = 0;  // index in `sent` of the statement whose results come next
+    std::optional<StoreError> commit_error; // the head group's transaction failed at its Sync
+    Clock::time_point deadline{}; // when the oldest statement in flight will have run too long
     std::chrono::milliseconds backoff = k_backoff_first;
   };
 
@@ -209,7 +252,7 @@ private:
     slot.connection = m_params->connect_start();
     if (!slot.connection || PQstatus(slot.connection.get()) == CONNECTION_BAD)
       return fail(slot, connection_error(slot, "cannot connect to"));
-    if (const auto limit = m_params->connect_timeout()) arm_timer(slot, *limit);
+    if (const auto limit = m_params->connect_timeout()) arm_timer(slot, Clock::now() + *limit);
     // libpq: before the first PQconnectPoll, wait as if it had asked for writability.
     await_connect(slot, PGRES_POLLING_WRITING);
   }
@@ -234,6 +277,8 @@ private:
     }
   }
 
+  // The PREPAREs go as one simple query, which pipeline mode does not allow: the connection enters
+  // it only once they are done (prepared()).
   void prepare(Slot& slot) {
     PGconn* connection = slot.connection.get();
     if (PQsetnonblocking(connection, 1) != 0 || !PQsendQuery(connection, prepare_sql().c_str()))
@@ -241,138 +286,290 @@ private:
     if (const auto ec = slot.socket.watch(PQsocket(connection)))
       return fail(slot, "postgresql: cannot watch the connection to " + m_params->redacted_url() + ": " + ec.message());
     slot.state = State::preparing;
+    slot.prepared.reset();
     drive(slot);
   }
 
+  // Sends what libpq still holds and takes every result that has arrived. Called on every readiness
+  // of the socket while it is open or preparing.
+  void drive(Slot& slot) {
+    // A nonblocking connection (TLS especially) may not take a whole message at once; libpq wants
+    // PQflush repeated until it returns 0, whenever the socket can take more.
+    const int flushed = PQflush(slot.connection.get());
+    if (flushed < 0) return fail(slot, connection_error(slot, "connection lost to"));
+    if (flushed > 0) wait(slot, WaitType::wait_write);
+    if (slot.state == State::preparing) return take_prepare_results(slot);
+    take_results(slot);
+  }
+
+  void take_prepare_results(Slot& slot) {
+    PGconn* connection = slot.connection.get();
+    // PQisBusy is false on a broken connection too: PQgetResult then reports why, without blocking.
+    while (!PQisBusy(connection)) {
+      PgResult result(PQgetResult(connection));
+      if (!result) return prepared(slot);
+      // The first error wins: one failed PREPARE fails them all.
+      if (slot.prepared && !*slot.prepared) continue;
+      if (pg_result_ok(result.get())) slot.prepared.emplace();
+      else slot.prepared = tl::unexpected(pg_result_error(result.get(), connection, "prepare", *m_params));
+    }
+    wait(slot, WaitType::wait_read);
+  }
+
+  void prepared(Slot& slot) {
+    cancel_timer(slot); // the connect deadline
+    PGconn* connection = slot.connection.get();
+    if (!slot.prepared) return fail(slot, "postgresql: prepare: the server sent no result");
+    if (!*slot.prepared) return fail(slot, slot.prepared->error().message);
+    if (!PQenterPipelineMode(connection)) return fail(slot, connection_error(slot, "cannot enter pipeline mode on"));
+    slot.state = State::open;
+    slot.backoff = k_backoff_first;
+    m_down = false;
+    wait(slot, WaitType::wait_read); // an idle connection is watched, to notice a server going away
+    pump();
+  }
+
+  // The connection for the next request, among those with room in their pipelines (null when none
+  // has any): first one that already holds reads waiting for this turn's Sync, since joining them
+  // costs the backend no extra message, wake-up or transaction; else an idle one; else the one with
+  // the fewest statements in flight. So the requests of one turn go out together, and successive
+  // turns spread over the connections.
+  Slot* pick() {
+    Slot* least = nullptr;
+    for (auto& slot : m_slots) {
+      if (slot->state != State::open || slot->sent.size() >= k_pg_pipeline_depth) continue;
+      if (slot->unsynced > 0) return slot.get();
+      if (!least || slot->sent.size() < least->sent.size()) least = slot.get();
+    }
+    return least;
+  }
+
+  // Hands waiting requests to connections with room in their pipelines, oldest first.
+  void pump() {
+    while (!m_waiting.empty()) {
+      Slot* slot = pick();
+      if (!slot) return;
+      Request request = std::move(m_waiting.front());
+      m_waiting.pop_front();
+      send(*slot, std::move(request)); // on failure the request is back at the front, the slot closed
+    }
+  }
+
   void send(Slot& slot, Request request) {
+    const bool write = request.access == Access::write;
+    if (write && slot.unsynced > 0 && !sync(slot)) return m_waiting.push_front(std::move(request));
     std::array<const char*, k_max_params> values{};
     const auto count = std::min(request.params.size(), values.size());
     for (std::size_t i = 0; i < count; ++i) values[i] = request.params[i] ? request.params[i]->c_str() : nullptr;
     if (!PQsendQueryPrepared(slot.connection.get(), request.statement, static_cast<int>(count), values.data(),
                              nullptr, nullptr, 0)) {
-      // libpq checks the connection before it queues anything, so nothing went out and nothing can
-      // have run: the request goes back to the head of the line while this connection is replaced.
+      // Nothing of it can have run: no Sync follows it. The request goes back to the head of the
+      // line while this connection is replaced.
       const auto why = connection_error(slot, "connection lost to");
       m_waiting.push_front(std::move(request));
       return fail(slot, why);
     }
-    slot.request = std::move(request);
-    slot.result.reset();
-    slot.state = State::busy;
-    arm_timer(slot, k_pg_statement_timeout);
-    drive(slot);
-  }
-
-  // Sends what libpq still holds and takes every result that has arrived. Called after sending and
-  // on every readiness of the socket while statements (or the PREPAREs) are in flight.
-  void drive(Slot& slot) {
-    PGconn* connection = slot.connection.get();
-    // A nonblocking connection (TLS especially) may not take a whole message at once; libpq wants
-    // PQflush repeated until it returns 0, whenever the socket can take more.
-    const int flushed = PQflush(connection);
-    if (flushed > 0) wait(slot, WaitType::wait_write);
-    // PQisBusy is false on a broken connection too: PQgetResult then reports why, without blocking.
-    while (!PQisBusy(connection)) {
-      PgResult result(PQgetResult(connection));
-      if (!result) return complete(slot);
-      keep(slot, std::move(result));
+    if (slot.sent.empty()) {
+      // The statement deadline: armed once and moved on lazily (on_timer), not per statement.
+      slot.deadline = Clock::now() + k_pg_statement_timeout;
+      if (!slot.timer_armed) arm_timer(slot, slot.deadline);
     }
-    if (flushed < 0) return fail(slot, connection_error(slot, "connection lost to"));
-    wait(slot, WaitType::wait_read);
+    slot.sent.push_back(InFlight{std::move(request), std::nullopt, false});
+    ++slot.unsynced;
+    if (write) {
+      (void)sync(slot); // on failure the write is answered `unavailable` with the rest in flight
+    } else {
+      sync_later();
+    }
   }
 
-  void keep(Slot& slot, PgResult result) {
-    // The first error wins: with several results (the PREPAREs) one failure fails them all.
-    if (slot.result && !*slot.result) return;
-    if (pg_result_ok(result.get())) {
-      if (!slot.result) slot.result = std::move(result);
+  // Closes the open group with a Sync. False if that broke the connection (the slot is then failed).
+  bool sync(Slot& slot) {
+    PGconn* connection = slot.connection.get();
+    if (!PQpipelineSync(connection)) {
+      fail(slot, connection_error(slot, "connection lost to"));
+      return false;
+    }
+    slot.groups.push_back(slot.unsynced);
+    slot.unsynced = 0;
+    // PQpipelineSync has tried to send everything; what the socket did not take waits for writability.
+    const int flushed = PQflush(connection);
+    if (flushed < 0) {
+      fail(slot, connection_error(slot, "connection lost to"));
+      return false;
+    }
+    if (flushed > 0) wait(slot, WaitType::wait_write);
+    return true;
+  }
+
+  // One Sync (and so one send()) per connection for all the reads of this turn of the event loop:
+  // posted handlers run after the completions already queued, so the requests that arrive together
+  // (one epoll_wait's worth) go out together.
+  void sync_later() {
+    if (m_sync_posted) return;
+    m_sync_posted = true;
+    boost::asio::post(m_io, [weak = weak_from_this()] {
+      const auto self = weak.lock();
+      if (!self) return;
+      self->m_sync_posted = false;
+      if (self->m_closed) return;
+      for (auto& slot : self->m_slots)
+        if (slot->state == State::open && slot->unsynced > 0) (void)self->sync(*slot);
+    });
+  }
+
+  // Takes every result libpq has, in the order the statements were sent, and answers each group once
+  // its Sync is in (for a write: once it has committed). Replies run last, with the slot consistent
+  // again, because a reply may call the store again, close it, or destroy it.
+  void take_results(Slot& slot) {
+    PGconn* connection = slot.connection.get();
+    std::vector<InFlight> finished;
+    std::string failure;
+    while (true) {
+      if (PQstatus(connection) == CONNECTION_BAD) {
+        failure = connection_error(slot, "connection lost to");
+        break;
+      }
+      const bool want_sync = !slot.groups.empty() && slot.next_result == slot.groups.front();
+      // Nothing to wait for beyond the open group: its results come after its Sync, this turn.
+      if (!want_sync && slot.next_result >= slot.sent.size()) break;
+      if (PQisBusy(connection)) break;
+      PgResult result(PQgetResult(connection));
+      const auto status = result ? PQresultStatus(result.get()) : PGRES_EMPTY_QUERY;
+      if (want_sync) {
+        if (result && status != PGRES_PIPELINE_SYNC && !pg_result_ok(result.get()) && !slot.commit_error) {
+          // The group's transaction failed at its end (a deferred constraint, a serialization
+          // failure): libpq reports that error, a null, then the Sync.
+          slot.commit_error = pg_result_error(result.get(), connection, "commit", *m_params);
+          continue;
+        }
+        if (!result && slot.commit_error) continue;
+        if (!result || status != PGRES_PIPELINE_SYNC) {
+          failure = out_of_step(slot, result.get());
+          break;
+        }
+        for (std::size_t i = 0; i < slot.groups.front(); ++i) {
+          InFlight& done = slot.sent.front();
+          // Rolled back: a write that had succeeded did not happen after all. A read still read
+          // what it read.
+          if (slot.commit_error && done.request.access == Access::write && done.result && *done.result)
+            done.result = tl::unexpected(*slot.commit_error);
+          finished.push_back(std::move(done));
+          slot.sent.pop_front();
+        }
+        slot.groups.pop_front();
+        slot.commit_error.reset();
+        slot.next_result = 0;
+        if (!slot.sent.empty()) slot.deadline = Clock::now() + k_pg_statement_timeout;
+        continue;
+      }
+      InFlight& statement = slot.sent[slot.next_result];
+      if (!result) { // libpq's null after each statement's results
+        if (!statement.result && !statement.aborted) {
+          failure = out_of_step(slot, nullptr);
+          break;
+        }
+        ++slot.next_result;
+        continue;
+      }
+      if (status == PGRES_PIPELINE_SYNC) {
+        failure = out_of_step(slot, result.get());
+        break;
+      }
+      keep(slot, statement, std::move(result));
+    }
+    if (failure.empty()) wait(slot, WaitType::wait_read);
+    else fail(slot, failure); // what is still in flight; `finished` was answered before the failure
+
+    // Reads that never ran because another read of their group failed go back to the head of the line.
+    for (auto it = finished.rbegin(); it != finished.rend(); ++it)
+      if (it->aborted) m_waiting.push_front(std::move(it->request));
+    pump(); // requests that waited go before any the replies below may issue
+
+    // Last: a reply may call the store again, close it, or destroy it (the handler that called us
+    // holds the pool alive). None of it touches `finished`.
+    for (auto& statement : finished) {
+      if (statement.aborted) continue;
+      StoreResult<PgResult> result =
+        statement.result ? std::move(*statement.result)
+                         : tl::unexpected(StoreError{StoreError::Kind::internal, "postgresql: the server sent no result"});
+      statement.request.done(std::move(result));
+    }
+  }
+
+  void keep(Slot& slot, InFlight& statement, PgResult result) {
+    if (PQresultStatus(result.get()) == PGRES_PIPELINE_ABORTED) {
+      statement.aborted = true;
       return;
     }
-    const char* what = slot.state == State::preparing ? "prepare" : "statement";
-    slot.result = tl::unexpected(pg_result_error(result.get(), slot.connection.get(), what, *m_params));
+    if (statement.result && !*statement.result) return; // the first error wins
+    if (pg_result_ok(result.get())) {
+      if (!statement.result) statement.result = std::move(result);
+      return;
+    }
+    statement.result = tl::unexpected(pg_result_error(result.get(), slot.connection.get(), "statement", *m_params));
   }
 
-  void complete(Slot& slot) {
-    StoreResult<PgResult> result = slot.result ? std::move(*slot.result)
-                                               : tl::unexpected(StoreError{StoreError::Kind::internal,
-                                                                           "postgresql: the server sent no result"});
-    slot.result.reset();
-    slot.timer.cancel();
-    if (slot.state == State::preparing) {
-      if (!result) return fail(slot, result.error().message);
-      slot.state = State::idle;
-      slot.backoff = k_backoff_first;
-      m_down = false;
-      wait(slot, WaitType::wait_read); // an idle connection is watched, to notice a server going away
-      return pump();
-    }
-    std::optional<Request> request = std::move(slot.request);
-    slot.request.reset();
-    if (PQstatus(slot.connection.get()) == CONNECTION_BAD) {
-      drop(slot);
-      retry_later(slot);
-    } else {
-      slot.state = State::idle;
-      wait(slot, WaitType::wait_read);
-    }
-    pump(); // requests that waited go before any the reply below may issue
-    // Last: the reply may call the store again, close it, or destroy it.
-    if (request) request->done(std::move(result));
+  // The results no longer match the statements sent: a bug here or in libpq. The connection is
+  // replaced rather than trusted with more.
+  std::string out_of_step(const Slot& slot, const PGresult* result) const {
+    return "postgresql: unexpected " + std::string(result ? PQresStatus(PQresultStatus(result)) : "end of results") +
+           " in the pipeline; dropped the connection to " + m_params->redacted_url() +
+           (PQstatus(slot.connection.get()) == CONNECTION_OK ? "" : ": " + m_params->scrub(pg_error_text(slot.connection.get())));
   }
 
   void wait(Slot& slot, WaitType type) {
-    bool& pending = type == WaitType::wait_read ? slot.reading : slot.writing;
+    bool& pending = type == WaitType::wait_read ? slot.read_pending : slot.write_pending;
     if (pending) return;
     pending = true;
     slot.socket.async_wait(type, on(slot, type == WaitType::wait_read ? &Pool::on_readable : &Pool::on_writable));
   }
 
   void on_readable(Slot& slot, const boost::system::error_code& ec) {
-    slot.reading = false;
+    slot.read_pending = false;
     if (ec) return fail(slot, "postgresql: connection lost to " + m_params->redacted_url() + ": " + ec.message());
-    PGconn* connection = slot.connection.get();
-    const bool consumed = PQconsumeInput(connection) != 0;
-    switch (slot.state) {
-      case State::preparing:
-      case State::busy: return drive(slot);
-      case State::idle:
-        // Idle connections hear from the server only when it is going away (shutdown, restart,
-        // termination): a FATAL message, then end of file.
-        if (!consumed || PQstatus(connection) == CONNECTION_BAD)
-          return fail(slot, connection_error(slot, "connection lost to"));
-        return wait(slot, WaitType::wait_read);
-      default: return;
-    }
+    if (slot.state != State::preparing && slot.state != State::open) return;
+    // An idle connection hears from the server only when it is going away (shutdown, restart,
+    // termination): a FATAL message, then end of file. A busy one may have all its answers in
+    // libpq's buffer before the end of file, but they cannot be told apart from what was lost:
+    // everything in flight is answered `unavailable`.
+    if (!PQconsumeInput(slot.connection.get()) && slot.state == State::open)
+      return fail(slot, connection_error(slot, "connection lost to"));
+    drive(slot);
   }
 
   void on_writable(Slot& slot, const boost::system::error_code& ec) {
-    slot.writing = false;
+    slot.write_pending = false;
     if (ec) return fail(slot, "postgresql: connection lost to " + m_params->redacted_url() + ": " + ec.message());
-    if (slot.state == State::preparing || slot.state == State::busy) drive(slot);
+    if (slot.state == State::preparing || slot.state == State::open) drive(slot);
   }
 
   void on_timer(Slot& slot, const boost::system::error_code& ec) {
     // Cancelled, or re-armed for a later deadline after this expiry was already queued.
     if (ec || slot.timer.expiry() > Clock::now()) return;
+    slot.timer_armed = false;
     switch (slot.state) {
       case State::disconnected: return connect(slot);
       case State::connecting:
       case State::preparing:
         return fail(slot, "postgresql: cannot connect to " + m_params->redacted_url() + ": timed out after " +
                             std::to_string(m_params->connect_timeout().value_or(0s).count()) + " s");
-      case State::busy:
+      case State::open:
+        if (slot.sent.empty()) return;                                         // re-armed by the next statement
+        if (Clock::now() < slot.deadline) return arm_timer(slot, slot.deadline); // the head moved on meanwhile
         return fail(slot, "postgresql: a statement ran longer than " + std::to_string(k_pg_statement_timeout.count()) +
                             " s; dropped the connection to " + m_params->redacted_url());
       default: return;
     }
   }
 
-  // The connection broke, timed out or could not be opened. A statement already sent may or may
-  // not have run, so its caller gets `unavailable`; the slot reconnects after a backoff.
+  // The connection broke, timed out or could not be opened. Statements already handed to libpq may
+  // or may not have run, so their callers get `unavailable`; requests still waiting stay queued for
+  // the other connections; the slot reconnects after a backoff.
   void fail(Slot& slot, const std::string& why) {
-    const bool was_open = slot.state == State::idle || slot.state == State::busy;
-    std::optional<Request> request = std::move(slot.request);
-    slot.request.reset();
+    const bool was_open = slot.state == State::open;
+    std::deque<InFlight> sent;
+    sent.swap(slot.sent);
     drop(slot);
     retry_later(slot);
     if (!was_open) {
@@ -382,16 +579,22 @@ private:
         fail_waiting(StoreError{StoreError::Kind::unavailable, why});
       }
     }
-    if (request) reply_later(std::move(request->done), StoreError{StoreError::Kind::unavailable, why});
+    for (auto& statement : sent)
+      reply_later(std::move(statement.request.done), StoreError{StoreError::Kind::unavailable, why});
   }
 
   void drop(Slot& slot) {
     ++slot.generation;
     slot.socket.forget(); // before PQfinish closes the socket
     slot.connection.reset();
-    slot.timer.cancel();
-    slot.reading = slot.writing = false;
-    slot.result.reset();
+    cancel_timer(slot);
+    slot.read_pending = slot.write_pending = false;
+    slot.prepared.reset();
+    slot.sent.clear();
+    slot.groups.clear();
+    slot.unsynced = 0;
+    slot.next_result = 0;
+    slot.commit_error.reset();
     slot.state = State::disconnected;
   }
 
@@ -400,23 +603,18 @@ private:
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     const auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(slot.backoff * jitter(m_random));
     slot.backoff = std::min(slot.backoff * 2, k_backoff_max);
-    arm_timer(slot, delay);
+    arm_timer(slot, Clock::now() + delay);
   }
 
-  void arm_timer(Slot& slot, Clock::duration after) {
-    slot.timer.expires_after(after);
+  void arm_timer(Slot& slot, Clock::time_point at) {
+    slot.timer.expires_at(at);
     slot.timer.async_wait(on(slot, &Pool::on_timer));
+    slot.timer_armed = true;
   }
 
-  // Hands waiting requests to idle connections, oldest first.
-  void pump() {
-    for (auto& slot : m_slots) {
-      if (m_waiting.empty()) return;
-      if (slot->state != State::idle) continue;
-      Request request = std::move(m_waiting.front());
-      m_waiting.pop_front();
-      send(*slot, std::move(request));
-    }
+  void cancel_timer(Slot& slot) {
+    slot.timer.cancel();
+    slot.timer_armed = false;
   }
 
   void fail_waiting(const StoreError& error) {
@@ -434,9 +632,8 @@ private:
   }
 
   std::size_t open_count() const {
-    return static_cast<std::size_t>(std::count_if(m_slots.begin(), m_slots.end(), [](const auto& slot) {
-      return slot->state == State::idle || slot->state == State::busy;
-    }));
+    return static_cast<std::size_t>(
+      std::count_if(m_slots.begin(), m_slots.end(), [](const auto& slot) { return slot->state == State::open; }));
   }
 
   boost::asio::io_context& m_io;
@@ -445,6 +642,7 @@ private:
   std::deque<Request> m_waiting;
   bool m_closed = false;
   bool m_down = false; // no connection open, and the last attempt to open one failed
+  bool m_sync_posted = false;
   std::string m_last_error;
   std::minstd_rand m_random;
 };
@@ -458,7 +656,7 @@ public:
   PgStore& operator=(const PgStore&) = delete;
 
   void create(const Order& order, Reply<void> reply) override {
-    m_pool->submit(Request{k_insert,
+    m_pool->submit(Request{k_insert, Access::write,
                            {order.id, order.product, std::to_string(order.quantity), order.customer_name,
                             order.customer_address},
                            [reply = std::move(reply)](StoreResult<PgResult> result) {
@@ -467,7 +665,7 @@ public:
   }
 
   void find(const std::string& id, Reply<std::optional<Order>> reply) override {
-    m_pool->submit(Request{k_find, {id}, [reply = std::move(reply)](StoreResult<PgResult> result) {
+    m_pool->submit(Request{k_find, Access::read, {id}, [reply = std::move(reply)](StoreResult<PgResult> result) {
                              reply(result.map(first_order));
                            }});
   }
@@ -476,7 +674,7 @@ public:
     constexpr auto k_max_limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
     PgParams params{std::to_string(std::min(query.limit, k_max_limit))};
     if (query.after) params.emplace_back(*query.after);
-    m_pool->submit(Request{query.after ? k_list_after : k_list, std::move(params),
+    m_pool->submit(Request{query.after ? k_list_after : k_list, Access::read, std::move(params),
                            [reply = std::move(reply)](StoreResult<PgResult> result) {
                              reply(result.map([](const PgResult& rows) {
                                std::vector<Order> orders;
@@ -489,7 +687,7 @@ public:
   }
 
   void update(const std::string& id, const OrderPatch& patch, Reply<std::optional<Order>> reply) override {
-    m_pool->submit(Request{k_update,
+    m_pool->submit(Request{k_update, Access::write,
                            {id, patch.product, optional_text(patch.quantity), patch.customer_name,
                             patch.customer_address},
                            [reply = std::move(reply)](StoreResult<PgResult> result) {
@@ -498,14 +696,14 @@ public:
   }
 
   void remove(const std::string& id, Reply<bool> reply) override {
-    m_pool->submit(Request{k_delete, {id}, [reply = std::move(reply)](StoreResult<PgResult> result) {
+    m_pool->submit(Request{k_delete, Access::write, {id}, [reply = std::move(reply)](StoreResult<PgResult> result) {
                              reply(result.map(
                                [](const PgResult& done) { return parse_count(PQcmdTuples(done.get())) > 0; }));
                            }});
   }
 
   void ping(Reply<void> reply) override {
-    m_pool->submit(Request{k_ping, {}, [reply = std::move(reply)](StoreResult<PgResult> result) {
+    m_pool->submit(Request{k_ping, Access::read, {}, [reply = std::move(reply)](StoreResult<PgResult> result) {
                              reply(result.map([](const PgResult&) {}));
                            }});
   }

@@ -10,8 +10,16 @@
 
 namespace fp::server {
 
-// Requests a store keeps waiting while all its connections are busy. Past this it answers
-// `overloaded` at once: a slow database sheds load instead of growing memory and latency unbounded.
+// Statements one connection may have in flight at once (libpq pipeline mode): sent one after
+// another without waiting for the answers before them, which come back in order. Deep enough to
+// keep a connection busy through a whole turn of its worker's event loop (with 64 clients on two
+// workers of four connections, some 8 per connection); shallow enough that a slow statement at the
+// head holds up few others, and the results in flight on one connection stay small.
+inline constexpr std::size_t k_pg_pipeline_depth = 32;
+
+// Requests a store keeps waiting while every connection's pipeline is full (or none is open). Past
+// this it answers `overloaded` at once: a slow database sheds load instead of growing memory and
+// latency unbounded.
 inline constexpr std::size_t k_pg_max_waiting = 1024;
 
 // How long one statement may run. Past it the connection is dropped and reopened (the statement may

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test) of fp-order-server against ceilings measured side by side in the same run.
 #
-#   tests/perf/server.sh [--markdown FILE] [--stores "sqlite postgresql"] [BINARY]
+#   tests/perf/server.sh [--markdown FILE] [--keep-logs DIR] [--stores "sqlite postgresql"] [BINARY]
 #
 # BINARY defaults to build/server/fp-order-server. Environment:
 #   DURATION=10s    length of every measured load (wrk -d, pgbench -T); whole seconds
@@ -19,6 +19,7 @@
 #
 # Output: progress on stderr; at the end a Markdown report (figures, ratios against the targets,
 # memory, the exact commands and the scripts they used) on stdout, and also in FILE with --markdown.
+# --keep-logs DIR keeps every wrk/pgbench output and the server, PostgreSQL and nginx logs.
 set -euo pipefail
 
 usage() {
@@ -29,11 +30,14 @@ usage() {
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 binary=build/server/fp-order-server
 markdown_file=
+keep_logs=
 stores="sqlite postgresql"
 while [ $# -gt 0 ]; do
   case "$1" in
     --markdown) markdown_file=${2:?--markdown needs a file}; shift 2 ;;
     --markdown=*) markdown_file=${1#*=}; shift ;;
+    --keep-logs) keep_logs=${2:?--keep-logs needs a directory}; shift 2 ;;
+    --keep-logs=*) keep_logs=${1#*=}; shift ;;
     --stores) stores=${2:?--stores needs a list}; shift 2 ;;
     --stores=*) stores=${1#*=}; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -67,6 +71,7 @@ log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
 # ------------------------------------------------------------------------------- processes, cleanup
 [ -z "$markdown_file" ] || markdown_file=$(realpath -m "$markdown_file")
+[ -z "$keep_logs" ] || keep_logs=$(realpath -m "$keep_logs")
 work=$(mktemp -d /tmp/fp-perf-server.XXXXXX)
 chmod 755 "$work" # the postgres user must reach its data directory inside
 cd "$work"        # (initdb and postgres, run as postgres, start in the current directory)
@@ -100,6 +105,9 @@ cleanup() {
   set +e
   trap - EXIT INT TERM
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}" 20; done
+  if [ -n "$keep_logs" ]; then # every tool's output, the server and PostgreSQL logs, the scripts
+    mkdir -p "$keep_logs" && cp -r "$work/out" "$work"/*.lua "$work"/*.sql "$work/nginx/nginx.conf" "$keep_logs/" 2>/dev/null
+  fi
   rm -rf "$work"
   exit "$rc"
 }
@@ -236,11 +244,15 @@ cpu_end() { # sets cpu_text: "gen / server / postgres / nginx" in % of one core,
 }
 
 # -------------------------------------------------------------------------------------- measurements
+# A measurement is defined once (define_wrk / define_pgbench) and run by `measure KEY...`: RUNS
+# rounds, each running every KEY once in turn, so a server figure and its ceiling alternate
+# (A B A B ...) and a drift of the machine's speed during the run touches both alike. The row of a
+# measurement shows its median run.
 # One row per measurement: key|label|value|unit|p50|p99|errors|cpu|busy|all runs
 declare -A value=()
 rows=()
 disturbed_above=15 # "others" CPU (% of one core) above which a measurement is marked disturbed
-before_each=  # a function run before every measured run (PostgreSQL: CHECKPOINT before write loads)
+declare -A m_kind=() m_label=() m_cmd=() m_warmup=() m_before=() m_results=() m_all=() m_errors=()
 
 run_load() { # outfile command...: run one bounded load in the background and wait for it
   local out=$1 rc=0
@@ -269,62 +281,85 @@ parse_pgbench() { # file -> "tps|avg latency||failed" or nothing
        END { printf "%s|%s||%d\n", tps, lat, failed }' "$1"
 }
 
-measure() { # wrk|pgbench key label command...: RUNS runs; the row shows the median run
-  local kind=$1 key=$2 label=$3 run rc out parsed v p50 p99 errors cpu busy
-  shift 3
-  local -a cmd=("$@") results=()
-  local errors_total=0 all=""
-  note_command "${cmd[*]}"
-  for ((run = 1; run <= runs; run++)); do
-    out="$work/out/$key.$run.txt"
-    [ -z "$before_each" ] || "$before_each"
-    log "measuring $label (run $run of $runs): ${cmd[*]}"
-    cpu_begin
-    rc=0
-    run_load "$out" "${cmd[@]}" || rc=$?
-    cpu_end
-    parsed=$("parse_$kind" "$out")
-    if [ "$rc" -ne 0 ] || [ -z "$parsed" ]; then
-      log "  $kind failed (exit $rc): $(tail -n 5 "$out")"
-      all+="${all:+ / }failed"
-      continue
-    fi
-    IFS='|' read -r v p50 p99 errors <<<"$parsed"
-    errors_total=$((errors_total + errors))
-    all+="${all:+ / }$v$([[ $busy_text == *disturbed ]] && echo '*' || true)"
-    results+=("$v|$p50|$p99|$cpu_text|$busy_text")
-    log "  $v $([ "$kind" = wrk ] && echo req/s || echo tps), p50 ${p50:-?} p99 ${p99:--}, errors $errors, CPU % (gen/server/postgres/nginx) $cpu_text, machine busy $busy_text"
-  done
-  if [ ${#results[@]} -eq 0 ]; then
-    rows+=("$key|$label|failed||||see log|-|-|$all")
-    return 0
-  fi
-  local median
-  median=$(printf '%s\n' "${results[@]}" | sort -t'|' -k1,1n | sed -n "$(( (${#results[@]} + 1) / 2 ))p")
-  IFS='|' read -r v p50 p99 cpu busy <<<"$median"
-  value[$key]=$v
-  rows+=("$key|$label|$v|$([ "$kind" = wrk ] && echo req/s || echo tps)|$p50|$p99|$errors_total|$cpu|$busy|$all")
+define() { # kind key label before-hook command...
+  local kind=$1 key=$2
+  m_kind[$key]=$kind
+  m_label[$key]=$3
+  m_before[$key]=$4
+  shift 4
+  m_cmd[$key]=$(printf '%q ' "$@")
+  m_results[$key]=""
+  m_all[$key]=""
+  m_errors[$key]=0
+  m_warmup[$key]=""
+  note_command "$*"
 }
 
 wrk_common=(wrk "-t$wrk_threads" "-c$connections" --timeout 5s --latency)
 
-measure_wrk() { # key label url [wrk options and script args after the url...]
-  local key=$1 label=$2 url=$3
-  shift 3
-  if [ "$warmup" -gt 0 ]; then
-    run_load "$work/out/$key.warmup.txt" "${wrk_common[@]}" "-d${warmup}s" "$url" "$@" ||
-      log "warm-up of $key failed: $(tail -n 3 "$work/out/$key.warmup.txt")"
-  fi
-  measure wrk "$key" "$label" "${wrk_common[@]}" "-d${duration}s" "$url" "$@"
+define_wrk() { # key label before-hook url [wrk options and script args after the url...]
+  local key=$1 label=$2 before=$3 url=$4
+  shift 4
+  define wrk "$key" "$label" "$before" "${wrk_common[@]}" "-d${duration}s" "$url" "$@"
+  [ "$warmup" -eq 0 ] || m_warmup[$key]=$(printf '%q ' "${wrk_common[@]}" "-d${warmup}s" "$url" "$@")
 }
 
-measure_pgbench() { # key label search_path database pgbench-args...
-  local key=$1 label=$2 search_path=$3 db=$4
-  shift 4
+define_pgbench() { # key label before-hook search_path database pgbench-args...
+  local key=$1 label=$2 before=$3 search_path=$4 db=$5
+  shift 5
   local -a prefix=()
   [ -z "$search_path" ] || prefix=(env "PGOPTIONS=-csearch_path=$search_path")
-  measure pgbench "$key" "$label" "${prefix[@]}" pgbench -n -h 127.0.0.1 -p "$pg_port" -U postgres -M prepared \
-    -c "$db_pool" -j 2 -T "$duration" "$@" "$db"
+  define pgbench "$key" "$label" "$before" "${prefix[@]}" pgbench -n -h 127.0.0.1 -p "$pg_port" -U postgres \
+    -M prepared -c "$db_pool" -j 2 -T "$duration" "$@" "$db"
+}
+
+run_once() { # key run
+  local key=$1 run=$2 kind=${m_kind[$1]} out="$work/out/$1.$2.txt" rc=0 parsed v p50 p99 errors
+  local -a cmd
+  if [ "$run" -eq 1 ] && [ -n "${m_warmup[$key]}" ]; then
+    eval "cmd=(${m_warmup[$key]})"
+    run_load "$work/out/$key.warmup.txt" "${cmd[@]}" || log "warm-up of $key failed: $(tail -n 3 "$work/out/$key.warmup.txt")"
+  fi
+  [ -z "${m_before[$key]}" ] || "${m_before[$key]}"
+  eval "cmd=(${m_cmd[$key]})"
+  log "measuring ${m_label[$key]} (run $run of $runs): ${cmd[*]}"
+  cpu_begin
+  run_load "$out" "${cmd[@]}" || rc=$?
+  cpu_end
+  parsed=$("parse_$kind" "$out")
+  if [ "$rc" -ne 0 ] || [ -z "$parsed" ]; then
+    log "  $kind failed (exit $rc): $(tail -n 5 "$out")"
+    m_all[$key]+="${m_all[$key]:+ / }failed"
+    return 0
+  fi
+  IFS='|' read -r v p50 p99 errors <<<"$parsed"
+  m_errors[$key]=$((m_errors[$key] + errors))
+  m_all[$key]+="${m_all[$key]:+ / }$v$([[ $busy_text == *disturbed ]] && echo '*' || true)"
+  m_results[$key]+="$v|$p50|$p99|$cpu_text|$busy_text"$'\n'
+  log "  $v $([ "$kind" = wrk ] && echo req/s || echo tps), p50 ${p50:-?} p99 ${p99:--}, errors $errors, CPU % (gen/server/postgres/nginx) $cpu_text, machine busy $busy_text"
+}
+
+finish() { # key: the row of the median run
+  local key=$1 median v p50 p99 cpu busy unit
+  unit=$([ "${m_kind[$key]}" = wrk ] && echo req/s || echo tps)
+  if [ -z "${m_results[$key]}" ]; then
+    rows+=("$key|${m_label[$key]}|failed||||see log|-|-|${m_all[$key]}")
+    return 0
+  fi
+  local n
+  n=$(printf '%s' "${m_results[$key]}" | grep -c .)
+  median=$(printf '%s' "${m_results[$key]}" | sort -t'|' -k1,1n | sed -n "$(( (n + 1) / 2 ))p")
+  IFS='|' read -r v p50 p99 cpu busy <<<"$median"
+  value[$key]=$v
+  rows+=("$key|${m_label[$key]}|$v|$unit|$p50|$p99|${m_errors[$key]}|$cpu|$busy|${m_all[$key]}")
+}
+
+measure() { # key...: RUNS rounds of every key in turn
+  local run key
+  for ((run = 1; run <= runs; run++)); do
+    for key in "$@"; do run_once "$key" "$run"; done
+  done
+  for key in "$@"; do finish "$key"; done
 }
 
 checkpoint() { psql_db orders "CHECKPOINT" >/dev/null; }
@@ -441,13 +476,45 @@ wrk.body = '$post_body'
 LUA
 
 # ------------------------------------------------------------------------------ nginx static ceiling
-# The same generator work as GET /orders/<id>: ids.lua draws a random id per request; the query
-# string is ignored by `location = /static`.
+# The same generator work as GET /orders/<id>: ids.lua hands out requests for stored ids; the query
+# string is ignored by `location = /static`. Measured in turns with GET /orders/<id> on SQLite
+# (nginx stays up, idle, until then).
 seq 1 10000 | awk '{ printf "%024x\n", $1 }' >"$work/nginx-ids.txt"
-measure_wrk nginx "nginx static 150-byte JSON (ceiling)" "http://127.0.0.1:$nginx_port" \
+define_wrk nginx "nginx static 150-byte JSON (ceiling)" "" "http://127.0.0.1:$nginx_port" \
   -s "$work/ids.lua" -- "/static?id=" "$work/nginx-ids.txt"
-stop_pid "$nginx_pid" 10
-nginx_pid=
+nginx_done=0
+
+# ---------------------------------------------------------------------------------- pgbench ceilings
+# The server's own statements (server/pg_store.cpp), with the parameters pgbench cannot produce as
+# text computed in SQL: the id to read is 1..10000 in 24 hex digits; a new id is the second as 8 hex
+# digits then 16 random hex digits (ObjectIds also start with the second, so inserts land at the
+# right end of the primary-key index, as the server's do). They run on `ceiling.orders`, a copy of
+# the server's table made once the server has created and seeded it.
+server_select='SELECT id, product, quantity, customer_name, customer_address FROM orders WHERE id = $1'
+server_insert='INSERT INTO orders (id, product, quantity, customer_name, customer_address) VALUES ($1, $2, $3, $4, $5)'
+# Warn when the server's statements changed (the script runs from a checkout: tests/perf/server.sh).
+pg_store_source="$script_dir/../../server/pg_store.cpp"
+if [ -f "$pg_store_source" ]; then
+  for statement in "FROM orders WHERE id = \$1" "VALUES (\$1, \$2, \$3, \$4, \$5)"; do
+    grep -qF "$statement" "$pg_store_source" ||
+      log "warning: server/pg_store.cpp no longer contains '$statement'; update the pgbench scripts"
+  done
+fi
+select_id="lpad(to_hex(:n::bigint), 24, '0')"
+insert_values="lpad(to_hex(floor(extract(epoch FROM clock_timestamp()))::bigint), 8, '0') || substr(md5(random()::text), 1, 16), 'Laptop', :q, 'Budi Santoso', 'Jl. Merdeka No. 10, Jakarta'"
+{
+  echo '\set n random(1, 10000)'
+  echo "${server_select/\$1/$select_id};"
+} >"$work/select.sql"
+{
+  echo '\set q random(1, 10)'
+  echo "${server_insert%%VALUES*}VALUES ($insert_values);"
+} >"$work/insert.sql"
+define_pgbench pg.select "pgbench: the server's SELECT by id (ceiling for GET /orders/<id>)" "" ceiling orders -f "$work/select.sql"
+define_pgbench pg.builtin_s "pgbench -S (built-in select-only, scale 1)" "" "" pgbench -S
+define_pgbench pg.insert "pgbench: the server's INSERT (ceiling for POST /orders)" checkpoint ceiling orders -f "$work/insert.sql"
+ceiling_ready=0
+pg_done=0
 
 # ------------------------------------------------------------------------------------ fp-order-server
 server_port=
@@ -475,7 +542,6 @@ server_cli() { # subcommand args...: seed/reset, output to the log
   "$binary" "$@" >>"$work/out/cli-$store.txt" 2>&1 || { log "fp-order-server $1 failed:"; tail -n 5 "$work/out/cli-$store.txt" >&2; return 1; }
 }
 
-ceiling_ready=0
 skipped=()
 for store in $stores; do
   case "$store" in
@@ -495,22 +561,35 @@ for store in $stores; do
   server_cli reset --database "$url"
   server_cli seed --database "$url" 1000
   [ "$store" != postgresql ] || psql_db orders "VACUUM ANALYZE orders" >/dev/null
-  echo 5 >"/proc/$server_pid/clear_refs" # resets VmHWM: the peak of this run alone
-  measure_wrk "$store.list1k" "GET /orders, 1,000 orders, $store" "http://127.0.0.1:$server_port/orders"
+  define_wrk "$store.list1k" "GET /orders, 1,000 orders, $store" "" "http://127.0.0.1:$server_port/orders"
+  echo 5 >"/proc/$server_pid/clear_refs" # resets VmHWM: the peak of this measurement alone
+  measure "$store.list1k"
   memory[$store.hwm1k]=$(kb VmHWM "$server_pid")
 
   server_cli seed --database "$url" 9000
   [ "$store" != postgresql ] || psql_db orders "VACUUM ANALYZE orders" >/dev/null
+  define_wrk "$store.list10k" "GET /orders, 10,000 orders, $store" "" "http://127.0.0.1:$server_port/orders"
   echo 5 >"/proc/$server_pid/clear_refs"
-  measure_wrk "$store.list10k" "GET /orders, 10,000 orders, $store" "http://127.0.0.1:$server_port/orders"
+  measure "$store.list10k"
   memory[$store.hwm10k]=$(kb VmHWM "$server_pid")
   log "peak RSS during GET /orders: 1,000 orders ${memory[$store.hwm1k]} kB, 10,000 orders ${memory[$store.hwm10k]} kB"
 
   curl -sf "http://127.0.0.1:$server_port/orders" | grep -o '"_id":"[0-9a-f]\{24\}"' | cut -d'"' -f4 >"$work/ids-$store.txt"
   [ "$(wc -l <"$work/ids-$store.txt")" -eq 10000 ] || { log "expected 10000 ids from GET /orders, got $(wc -l <"$work/ids-$store.txt")"; exit 1; }
-  if [ "$store" = postgresql ] && [ "$ceiling_ready" = 0 ]; then
+  define_wrk "$store.get" "GET /orders/<id>, 10,000 orders, $store" "" "http://127.0.0.1:$server_port" \
+    -s "$work/ids.lua" -- "/orders/" "$work/ids-$store.txt"
+  define_wrk "$store.post" "POST /orders, $store" "$([ "$store" = postgresql ] && echo checkpoint || true)" \
+    "http://127.0.0.1:$server_port/orders" -s "$work/post.lua"
+  if [ "$store" = sqlite ]; then
+    measure nginx sqlite.get # in turns with its ceiling
+    nginx_done=1
+    stop_pid "$nginx_pid" 10
+    nginx_pid=
+    measure sqlite.post
+  else
     # The pgbench ceilings use a copy of the server's table, same definition (LIKE ... INCLUDING ALL)
-    # and the same 10,000 rows, with ids 1..10000 as 24 hex digits so pgbench can draw them.
+    # and the same 10,000 rows, with ids 1..10000 as 24 hex digits so pgbench can draw them. pgbench
+    # runs while the server is up and idle (its pooled connections idle too).
     psql_db orders "CREATE SCHEMA ceiling;
       CREATE TABLE ceiling.orders (LIKE public.orders INCLUDING ALL);
       INSERT INTO ceiling.orders
@@ -518,62 +597,38 @@ for store in $stores; do
         FROM public.orders" >/dev/null
     psql_db orders "VACUUM ANALYZE ceiling.orders" >/dev/null
     ceiling_ready=1
+    measure pg.select postgresql.get pg.builtin_s
+    measure pg.insert postgresql.post # CHECKPOINT before each run of either
+    pg_done=1
   fi
-  measure_wrk "$store.get" "GET /orders/<id>, 10,000 orders, $store" "http://127.0.0.1:$server_port" \
-    -s "$work/ids.lua" -- "/orders/" "$work/ids-$store.txt"
-  [ "$store" != postgresql ] || before_each=checkpoint
-  measure_wrk "$store.post" "POST /orders, $store" "http://127.0.0.1:$server_port/orders" -s "$work/post.lua"
-  before_each=
   memory[$store.rss_end]=$(kb VmRSS "$server_pid")
 
   stop_pid "$server_pid" 40
   server_pid=
 done
 
-# ---------------------------------------------------------------------------------- pgbench ceilings
-# The server's own statements (server/pg_store.cpp), with the parameters pgbench cannot produce as
-# text computed in SQL: the id to read is 1..10000 in 24 hex digits; a new id is the second as 8 hex
-# digits then 16 random hex digits (ObjectIds also start with the second, so inserts land at the
-# right end of the primary-key index, as the server's do).
-server_select='SELECT id, product, quantity, customer_name, customer_address FROM orders WHERE id = $1'
-server_insert='INSERT INTO orders (id, product, quantity, customer_name, customer_address) VALUES ($1, $2, $3, $4, $5)'
-# Warn when the server's statements changed (the script runs from a checkout: tests/perf/server.sh).
-pg_store_source="$script_dir/../../server/pg_store.cpp"
-if [ -f "$pg_store_source" ]; then
-  for statement in "FROM orders WHERE id = \$1" "VALUES (\$1, \$2, \$3, \$4, \$5)"; do
-    grep -qF "$statement" "$pg_store_source" ||
-      log "warning: server/pg_store.cpp no longer contains '$statement'; update the pgbench scripts"
-  done
+# Ceilings not measured in turns with a server figure (that store was not run, or failed).
+if [ "$nginx_done" = 0 ]; then
+  log "=== nginx ceiling alone"
+  measure nginx
+  stop_pid "$nginx_pid" 10
+  nginx_pid=
 fi
-select_id="lpad(to_hex(:n::bigint), 24, '0')"
-insert_values="lpad(to_hex(floor(extract(epoch FROM clock_timestamp()))::bigint), 8, '0') || substr(md5(random()::text), 1, 16), 'Laptop', :q, 'Budi Santoso', 'Jl. Merdeka No. 10, Jakarta'"
-{
-  echo '\set n random(1, 10000)'
-  echo "${server_select/\$1/$select_id};"
-} >"$work/select.sql"
-{
-  echo '\set q random(1, 10)'
-  echo "${server_insert%%VALUES*}VALUES ($insert_values);"
-} >"$work/insert.sql"
-
-if [ "$ceiling_ready" = 0 ]; then
-  # No PostgreSQL server run made the table: build it from the SQLite schema's PostgreSQL twin.
-  log "no server table to copy; the pgbench ceilings use a hand-made orders table"
-  psql_db orders "CREATE SCHEMA ceiling;
-    CREATE TABLE ceiling.orders (id text COLLATE \"C\" PRIMARY KEY, product text NOT NULL, quantity bigint NOT NULL,
-                                 customer_name text NOT NULL, customer_address text NOT NULL);
-    INSERT INTO ceiling.orders SELECT lpad(to_hex(n), 24, '0'), 'Laptop', 1 + n % 10, 'Budi Santoso',
-                                      'Jl. Merdeka No. ' || (1 + n % 200) || ', Jakarta' FROM generate_series(1, 10000) n" >/dev/null
-  psql_db orders "VACUUM ANALYZE ceiling.orders" >/dev/null
-  skipped+=("the pgbench ceilings ran on a hand-made orders table (no PostgreSQL server run to copy it from)")
+if [ "$pg_done" = 0 ]; then
+  if [ "$ceiling_ready" = 0 ]; then
+    # No PostgreSQL server run made the table: build it as the server would (server/pg_store.cpp).
+    log "no server table to copy; the pgbench ceilings use a hand-made orders table"
+    psql_db orders "CREATE SCHEMA ceiling;
+      CREATE TABLE ceiling.orders (id text COLLATE \"C\" PRIMARY KEY, product text NOT NULL, quantity bigint NOT NULL,
+                                   customer_name text NOT NULL, customer_address text NOT NULL);
+      INSERT INTO ceiling.orders SELECT lpad(to_hex(n), 24, '0'), 'Laptop', 1 + n % 10, 'Budi Santoso',
+                                        'Jl. Merdeka No. ' || (1 + n % 200) || ', Jakarta' FROM generate_series(1, 10000) n" >/dev/null
+    psql_db orders "VACUUM ANALYZE ceiling.orders" >/dev/null
+    skipped+=("the pgbench ceilings ran on a hand-made orders table (no PostgreSQL server run to copy it from)")
+  fi
+  log "=== pgbench ceilings alone"
+  measure pg.select pg.builtin_s pg.insert
 fi
-
-log "=== pgbench ceilings (-c $db_pool = the server's --db-pool)"
-measure_pgbench pg.select "pgbench: the server's SELECT by id (ceiling for GET /orders/<id>)" ceiling orders -f "$work/select.sql"
-measure_pgbench pg.builtin_s "pgbench -S (built-in select-only, scale 1)" "" pgbench -S
-before_each=checkpoint
-measure_pgbench pg.insert "pgbench: the server's INSERT (ceiling for POST /orders)" ceiling orders -f "$work/insert.sql"
-before_each=
 
 stop_pid "$pg_pid" 30
 pg_pid=

@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 #include <latch>
+#include <map>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
@@ -401,15 +402,41 @@ TEST_F(PgStoreTest, PoolStatsShowConnectionsAndQueue) {
   EXPECT_EQ(stats.busy, 0u);
   EXPECT_EQ(stats.waiting, 0u);
 
+  // Two reads in one turn of the event loop share a connection (and a Sync); one asked in a later
+  // turn, while they are still in flight (held up by a lock), goes to an idle connection.
   int replies = 0;
-  for (int i = 0; i < 5; ++i) h.store().ping([&](StoreResult<void> result) {
-    EXPECT_TRUE(result);
+  {
+    TableLock lock(postgres());
+    const auto count_found = [&](StoreResult<std::optional<Order>> result) {
+      EXPECT_TRUE(result) << result.error().message;
+      ++replies;
+    };
+    for (int i = 0; i < 2; ++i) h.store().find(ObjectId::generate().hex(), count_found);
+    stats = h.store().pool_stats();
+    EXPECT_EQ(stats.busy, 1u);
+    EXPECT_EQ(stats.waiting, 0u);
+    run_for(h.io(), 100ms);
+    h.store().find(ObjectId::generate().hex(), count_found);
+    stats = h.store().pool_stats();
+    EXPECT_EQ(stats.busy, 2u);
+    EXPECT_EQ(stats.waiting, 0u);
+    EXPECT_EQ(replies, 0);
+  }
+  ASSERT_TRUE(run_until(h.io(), [&] { return replies == 3; }));
+
+  // Every pipeline full, and two more: those two wait.
+  const auto count_ok = [&](StoreResult<void> result) {
+    EXPECT_TRUE(result) << result.error().message;
     ++replies;
-  });
+  };
+  const int issued = static_cast<int>(3 * k_pg_pipeline_depth + 2);
+  replies = 0;
+  for (int i = 0; i < issued; ++i) h.store().ping(count_ok);
   stats = h.store().pool_stats();
+  EXPECT_EQ(stats.open, 3u);
   EXPECT_EQ(stats.busy, 3u);
   EXPECT_EQ(stats.waiting, 2u);
-  ASSERT_TRUE(run_until(h.io(), [&] { return replies == 5; }));
+  ASSERT_TRUE(run_until(h.io(), [&] { return replies == issued; }));
   stats = h.store().pool_stats();
   EXPECT_EQ(stats.open, 3u);
   EXPECT_EQ(stats.busy, 0u);
@@ -420,7 +447,8 @@ TEST_F(PgStoreTest, FullWaitingQueueAnswersOverloaded) {
   StoreHarness h(*m_db, 1);
   ASSERT_TRUE(h.wait_open(1));
   constexpr std::size_t k_extra = 50;
-  const std::size_t issued = 1 + k_pg_max_waiting + k_extra; // one runs, the queue fills, the rest overflow
+  // The pipeline fills, then the queue, and the rest overflow.
+  const std::size_t issued = k_pg_pipeline_depth + k_pg_max_waiting + k_extra;
   std::size_t ok = 0;
   std::size_t overloaded = 0;
   std::size_t other = 0;
@@ -434,8 +462,205 @@ TEST_F(PgStoreTest, FullWaitingQueueAnswersOverloaded) {
   EXPECT_EQ(h.store().pool_stats().waiting, k_pg_max_waiting);
   ASSERT_TRUE(run_until(h.io(), [&] { return ok + overloaded + other == issued; }));
   EXPECT_EQ(overloaded, k_extra);
-  EXPECT_EQ(ok, 1 + k_pg_max_waiting);
+  EXPECT_EQ(ok, k_pg_pipeline_depth + k_pg_max_waiting);
   EXPECT_EQ(other, 0u);
+}
+
+TEST_F(PgStoreTest, PipelinedRequestsOnOneConnectionAreAnsweredInOrder) {
+  std::vector<Order> stored;
+  for (int i = 0; i < 40; ++i) stored.push_back(make_order("stored " + std::to_string(i), i + 1));
+  ASSERT_TRUE(m_db->insert_batch(stored));
+  std::vector<Order> sorted = stored;
+  std::sort(sorted.begin(), sorted.end(), [](const Order& a, const Order& b) { return a.id < b.id; });
+  StoreHarness h(*m_db, 1);
+  ASSERT_TRUE(h.wait_open(1));
+
+  // Reads and writes mixed, all issued at once: more than one pipeline holds, so some wait. Each
+  // write is followed by a read of what it wrote, which must see it: a connection runs its
+  // statements in the order sent, and a write's answer comes after its commit.
+  std::vector<int> answered; // request numbers, in the order answered
+  std::vector<Order> created;
+  const int issued = static_cast<int>(3 * k_pg_pipeline_depth);
+  for (int n = 0; n < issued; ++n) {
+    const auto done = [&answered, n] { answered.push_back(n); };
+    switch (n % 5) {
+      case 0: {
+        const Order& expected = stored[static_cast<std::size_t>(n) % stored.size()];
+        h.store().find(expected.id, [=, &expected](StoreResult<std::optional<Order>> found) {
+          EXPECT_TRUE(found && *found) << n;
+          if (found && *found) expect_same(**found, expected);
+          done();
+        });
+        break;
+      }
+      case 1:
+        h.store().find(ObjectId::generate().hex(), [=](StoreResult<std::optional<Order>> found) {
+          EXPECT_TRUE(found && !*found) << n;
+          done();
+        });
+        break;
+      case 2:
+        h.store().list(ListQuery{3, sorted[5].id}, [=, &sorted](StoreResult<std::vector<Order>> listed) {
+          EXPECT_TRUE(listed && listed->size() == 3) << n;
+          if (listed && listed->size() == 3) expect_same((*listed)[0], sorted[6]);
+          done();
+        });
+        break;
+      case 3:
+        created.push_back(make_order("created " + std::to_string(n), n));
+        h.store().create(created.back(), [=](StoreResult<void> result) {
+          EXPECT_TRUE(result) << n << ": " << result.error().message;
+          done();
+        });
+        break;
+      default: {
+        const Order expected = created.back();
+        h.store().find(expected.id, [=](StoreResult<std::optional<Order>> found) {
+          EXPECT_TRUE(found && *found) << n << ": the write before it was not visible";
+          if (found && *found) expect_same(**found, expected);
+          done();
+        });
+        break;
+      }
+    }
+  }
+  const auto stats = h.store().pool_stats();
+  EXPECT_EQ(stats.busy, 1u);
+  EXPECT_EQ(stats.waiting, static_cast<std::uint64_t>(issued) - k_pg_pipeline_depth);
+  ASSERT_TRUE(run_until(h.io(), [&] { return answered.size() == static_cast<std::size_t>(issued); }));
+  for (int n = 0; n < issued; ++n) EXPECT_EQ(answered[static_cast<std::size_t>(n)], n);
+  EXPECT_EQ(m_db->count().value(), stored.size() + created.size());
+}
+
+TEST_F(PgStoreTest, AFailingStatementInAPipelineFailsOnlyItself) {
+  StoreHarness h(*m_db, 1);
+  ASSERT_TRUE(h.wait_open(1));
+  const Order existing = make_order("existing");
+  ASSERT_TRUE(h.create(existing));
+  Order duplicate = make_order("duplicate");
+  duplicate.id = existing.id;
+  const Order first = make_order("first");
+  const Order second = make_order("second");
+
+  // All in one turn of the event loop, so on one connection at once: a write that fails (duplicate
+  // key) between writes and reads that succeed, and a read that fails (a parameter PostgreSQL
+  // rejects: invalid UTF-8) ahead of reads in its own group, which the failure keeps from running.
+  std::map<std::string, std::optional<StoreResult<void>>> writes;
+  std::map<std::string, std::optional<StoreResult<std::optional<Order>>>> reads;
+  std::optional<StoreResult<void>> pong;
+  const auto read = [&](const std::string& label, const std::string& id) {
+    reads[label];
+    h.store().find(id, [&reads, label](StoreResult<std::optional<Order>> found) { reads[label] = std::move(found); });
+  };
+  const auto write = [&](const std::string& label, const Order& order) {
+    writes[label];
+    h.store().create(order, [&writes, label](StoreResult<void> result) { writes[label] = std::move(result); });
+  };
+  read("existing before", existing.id);
+  write("duplicate", duplicate);
+  write("first", first);
+  read("invalid", "\xff\xfe not UTF-8");
+  read("existing after", existing.id);
+  h.store().ping([&](StoreResult<void> result) { pong = std::move(result); });
+  write("second", second);
+  read("first", first.id);
+  EXPECT_EQ(h.store().pool_stats().waiting, 0u);
+
+  const auto all_answered = [&] {
+    for (const auto& [label, result] : writes)
+      if (!result) return false;
+    for (const auto& [label, result] : reads)
+      if (!result) return false;
+    return pong.has_value();
+  };
+  ASSERT_TRUE(run_until(h.io(), all_answered));
+
+  ASSERT_FALSE(*writes["duplicate"]);
+  EXPECT_EQ(writes["duplicate"]->error().kind, Kind::internal) << writes["duplicate"]->error().message;
+  EXPECT_TRUE(*writes["first"]) << writes["first"]->error().message;
+  EXPECT_TRUE(*writes["second"]) << writes["second"]->error().message;
+  ASSERT_FALSE(*reads["invalid"]);
+  EXPECT_EQ(reads["invalid"]->error().kind, Kind::internal) << reads["invalid"]->error().message;
+  EXPECT_TRUE(contains(reads["invalid"]->error().message, "22021")) << reads["invalid"]->error().message;
+  for (const char* label : {"existing before", "existing after"}) {
+    ASSERT_TRUE(*reads[label] && **reads[label]) << label;
+    expect_same(***reads[label], existing);
+  }
+  ASSERT_TRUE(*reads["first"] && **reads["first"]);
+  expect_same(***reads["first"], first);
+  EXPECT_TRUE(*pong);
+
+  EXPECT_EQ(m_db->count().value(), 3u);
+  auto found = h.find(existing.id);
+  ASSERT_TRUE(found && *found);
+  expect_same(**found, existing); // the duplicate changed nothing
+  EXPECT_EQ(h.store().pool_stats().open, 1u) << "a failed statement does not cost the connection";
+}
+
+TEST_F(PgStoreTest, AWriteRefusedAtCommitFailsOnlyItself) {
+  // A deferred constraint trigger: the INSERT itself succeeds, its transaction fails at the Sync.
+  struct Trigger {
+    PostgresInstance& postgres;
+    ~Trigger() {
+      (void)postgres.psql("DROP TRIGGER IF EXISTS fp_refuse_at_commit ON orders; "
+                          "DROP FUNCTION IF EXISTS fp_refuse_at_commit()");
+    }
+  } trigger{postgres()};
+  ASSERT_EQ(postgres()
+              .psql("CREATE FUNCTION fp_refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "IF NEW.product = 'refused at commit' THEN RAISE EXCEPTION 'refused at commit'; END IF; "
+                    "RETURN NULL; END $$; "
+                    "CREATE CONSTRAINT TRIGGER fp_refuse_at_commit AFTER INSERT ON orders "
+                    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fp_refuse_at_commit()")
+              .exit_code,
+            0);
+  StoreHarness h(*m_db, 1);
+  ASSERT_TRUE(h.wait_open(1));
+  const Order before = make_order("before");
+  const Order refused = make_order("refused at commit");
+  const Order after = make_order("after");
+  std::vector<std::optional<StoreResult<void>>> created(3);
+  std::optional<StoreResult<std::optional<Order>>> found;
+  h.store().create(before, [&](StoreResult<void> result) { created[0] = std::move(result); });
+  h.store().create(refused, [&](StoreResult<void> result) { created[1] = std::move(result); });
+  h.store().find(before.id, [&](StoreResult<std::optional<Order>> result) { found = std::move(result); });
+  h.store().create(after, [&](StoreResult<void> result) { created[2] = std::move(result); });
+  ASSERT_TRUE(run_until(h.io(), [&] { return created[0] && created[1] && created[2] && found; }));
+
+  EXPECT_TRUE(*created[0]) << created[0]->error().message;
+  ASSERT_FALSE(*created[1]);
+  EXPECT_EQ(created[1]->error().kind, Kind::internal);
+  EXPECT_TRUE(contains(created[1]->error().message, "refused at commit")) << created[1]->error().message;
+  EXPECT_TRUE(*created[2]) << created[2]->error().message;
+  ASSERT_TRUE(*found && **found);
+  expect_same(***found, before);
+  EXPECT_EQ(m_db->count().value(), 2u);
+  auto gone = h.find(refused.id);
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(*gone);
+  EXPECT_EQ(h.store().pool_stats().open, 1u);
+}
+
+TEST_F(PgStoreTest, AReplyMayDestroyTheStoreWhileRepliesOfItsBatchAreDue) {
+  boost::asio::io_context io;
+  auto store = m_db->make_store(io, 1).value();
+  ASSERT_TRUE(run_until(io, [&] { return store->pool_stats().open == 1; }));
+  int replies = 0;
+  for (int i = 0; i < 10; ++i) {
+    store->ping([&](StoreResult<void>) {
+      if (++replies == 1) store.reset(); // answered together: the other nine are due after this returns
+    });
+  }
+  ASSERT_TRUE(run_until(io, [&] { return replies == 10; }));
+  EXPECT_FALSE(store);
+  io.restart();
+  auto ran = std::async(std::launch::async, [&] { io.run(); });
+  if (ran.wait_for(10s) != std::future_status::ready) {
+    io.stop();
+    ran.wait();
+    FAIL() << "io_context::run() did not return after the store was destroyed";
+  }
+  EXPECT_EQ(replies, 10);
 }
 
 TEST_F(PgStoreTest, RepliesMayCallTheStoreAgain) {
@@ -482,7 +707,7 @@ TEST_F(PgStoreTest, CloseFailsPendingRequestsAndLetsRunReturn) {
     ++replies;
     if (!result && result.error().kind == Kind::unavailable) ++unavailable;
   };
-  for (int i = 0; i < 10; ++i) store->find(ObjectId::generate().hex(), count_reply); // 2 sent, 8 waiting
+  for (int i = 0; i < 10; ++i) store->find(ObjectId::generate().hex(), count_reply); // all in flight
   store->close();
   store->find(ObjectId::generate().hex(), count_reply);
 
@@ -648,6 +873,7 @@ TEST_F(PgStoreTest, ConnectionLostDuringAStatementAnswersUnavailable) {
   std::optional<StoreResult<std::optional<Order>>> reply;
   h.store().find(ObjectId::generate().hex(),
                  [&](StoreResult<std::optional<Order>> result) { reply = std::move(result); });
+  run_for(h.io(), 100ms); // reads go out at the end of the event loop's turn
   const std::string waiting =
     "FROM pg_stat_activity WHERE application_name = 'fp-order-server' AND wait_event_type = 'Lock'";
   ASSERT_TRUE(eventually([&] { return postgres().psql("SELECT count(*) " + waiting).output == "1"; }));
@@ -662,16 +888,76 @@ TEST_F(PgStoreTest, ConnectionLostDuringAStatementAnswersUnavailable) {
   EXPECT_TRUE(h.ping());
 }
 
+TEST_F(PgStoreTest, KilledConnectionFailsItsWholePipelineAndTheStoreRecovers) {
+  StoreHarness h(*m_db, 1);
+  ASSERT_TRUE(h.wait_open(1));
+  const Order order = make_order();
+  ASSERT_TRUE(h.create(order));
+  TableLock lock(postgres());
+
+  // A full pipeline stuck behind the lock, and a few more requests waiting for room in it.
+  constexpr std::size_t k_waiting = 5;
+  const std::size_t issued = k_pg_pipeline_depth + k_waiting;
+  std::size_t found = 0;
+  std::size_t unavailable = 0;
+  std::size_t other = 0;
+  for (std::size_t i = 0; i < issued; ++i) {
+    h.store().find(order.id, [&](StoreResult<std::optional<Order>> result) {
+      if (result && *result) ++found;
+      else if (!result && result.error().kind == Kind::unavailable) ++unavailable;
+      else ++other;
+    });
+  }
+  run_for(h.io(), 100ms);
+  auto stats = h.store().pool_stats();
+  EXPECT_EQ(stats.open, 1u);
+  EXPECT_EQ(stats.busy, 1u);
+  EXPECT_EQ(stats.waiting, k_waiting);
+  const std::string waiting =
+    "FROM pg_stat_activity WHERE application_name = 'fp-order-server' AND wait_event_type = 'Lock'";
+  ASSERT_TRUE(eventually([&] { return postgres().psql("SELECT count(*) " + waiting).output == "1"; }));
+  ASSERT_EQ(postgres().psql("SELECT pg_terminate_backend(pid) " + waiting).exit_code, 0);
+
+  // Everything sent on the killed connection may have run: unavailable, all of it. What was still
+  // waiting goes to the new connection, where it waits for the lock in turn.
+  ASSERT_TRUE(run_until(h.io(), [&] { return unavailable + other >= k_pg_pipeline_depth; }, k_pg_statement_timeout / 2));
+  EXPECT_EQ(unavailable, k_pg_pipeline_depth);
+  EXPECT_EQ(found, 0u);
+  lock.release();
+  ASSERT_TRUE(run_until(h.io(), [&] { return found + unavailable + other == issued; }, k_recovery_limit));
+  EXPECT_EQ(found, k_waiting);
+  EXPECT_EQ(other, 0u);
+  stats = h.store().pool_stats();
+  EXPECT_EQ(stats.open, 1u);
+  EXPECT_EQ(stats.busy, 0u);
+  EXPECT_EQ(stats.waiting, 0u);
+  EXPECT_TRUE(h.ping());
+}
+
 TEST_F(PgStoreTest, StatementTimeoutDropsTheConnection) {
   StoreHarness h(*m_db, 1);
   ASSERT_TRUE(h.wait_open(1));
   TableLock lock(postgres());
+  // The deadline belongs to the oldest statement in flight: the second, sent behind the first, is
+  // dropped with it.
   const auto asked = Clock::now();
-  auto found = h.find(ObjectId::generate().hex(), k_pg_statement_timeout + 10s);
-  const auto waited = Clock::now() - asked;
-  ASSERT_FALSE(found);
-  EXPECT_EQ(found.error().kind, Kind::unavailable);
-  EXPECT_TRUE(contains(found.error().message, "longer than")) << found.error().message;
+  std::optional<StoreResult<std::optional<Order>>> first;
+  std::optional<StoreResult<std::optional<Order>>> second;
+  Clock::time_point answered{};
+  h.store().find(ObjectId::generate().hex(), [&](StoreResult<std::optional<Order>> result) {
+    first = std::move(result);
+    answered = Clock::now();
+  });
+  run_for(h.io(), 3s);
+  h.store().find(ObjectId::generate().hex(),
+                 [&](StoreResult<std::optional<Order>> result) { second = std::move(result); });
+  ASSERT_TRUE(run_until(h.io(), [&] { return first && second; }, k_pg_statement_timeout + 10s));
+  const auto waited = answered - asked;
+  for (const auto* found : {&*first, &*second}) {
+    ASSERT_FALSE(*found);
+    EXPECT_EQ(found->error().kind, Kind::unavailable);
+    EXPECT_TRUE(contains(found->error().message, "longer than")) << found->error().message;
+  }
   EXPECT_GE(waited, k_pg_statement_timeout - 100ms);
   EXPECT_LT(waited, k_pg_statement_timeout + 5s);
 
