@@ -1,6 +1,9 @@
 // fpctl: the one place that parses the command line, prints an error and picks the exit code.
 // Every command lives in a cmd_<verb>.cpp that binds flags and calls one library function.
 #include "cmd_bench.hpp"
+#include "cmd_cost.hpp"
+#include "cmd_init.hpp"
+#include "cmd_up.hpp"
 #include "errors.hpp"
 
 #include <CLI/CLI.hpp>
@@ -13,7 +16,7 @@
 namespace {
 
 constexpr const char* k_version = "0.1.0";
-const std::vector<std::string> k_commands = {"bench"};
+const std::vector<std::string> k_commands = {"bench", "cost", "init", "up", "status", "teardown"};
 
 std::atomic<bool> g_stop{false};
 
@@ -62,6 +65,16 @@ int main(int argc, char** argv) {
   FindOptions find_options;
   CLI::App* bench_find = nullptr;
   auto* bench = add_bench_command(app, bench_options, find_options, &bench_find);
+  CostOptions cost_options;
+  auto* cost = add_cost_command(app, cost_options);
+  InitOptions init_options;
+  auto* init = add_init_command(app, init_options);
+  UpOptions up_options;
+  auto* up = add_up_command(app, up_options);
+  StatusOptions status_options;
+  auto* status = add_status_command(app, status_options);
+  TeardownOptions teardown_options;
+  auto* teardown = add_teardown_command(app, teardown_options);
 
   struct sigaction action {};
   action.sa_handler = on_interrupt;
@@ -80,6 +93,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     if (bench_find->parsed()) return run_bench_find(bench_options, find_options, g_stop);
     if (bench->parsed()) return run_bench(bench_options, g_stop);
+    if (cost->parsed()) return run_cost(cost_options);
+    if (init->parsed()) return run_init(init_options);
+    if (up->parsed()) return run_up(up_options);
+    if (status->parsed()) return run_status(status_options);
+    if (teardown->parsed()) return run_teardown(teardown_options);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
     std::cerr << "fpctl: error: " << e.what() << "\nRun 'fpctl --help' (or 'fpctl COMMAND --help') for usage.\n";
