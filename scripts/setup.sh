@@ -24,7 +24,7 @@ packages=(
   clang libclang-rt-14-dev
   # real components started by the tests and benchmarks
   postgresql postgresql-contrib nginx-light openssl curl procps iproute2 python3
-  openssh-server openssh-client
+  openssh-server openssh-client libssl-dev   # sshd and ssh-keygen for the SSH tests; libcrypto for SHA-256
   # the DigitalOcean simulator's responses and fpctl's requests are validated against the official schemas
   python3-jsonschema python3-yaml
   # benchmark anchors and reference tools (Locust: its CSV formats are compared with ours)

@@ -6,20 +6,13 @@
 #include <cstdlib>
 #include <memory>
 
-#include <libssh/libssh.h>
+#include "ssh/ssh_handles.hpp"
 
 namespace fp::infra {
 namespace {
 
-struct KeyDeleter {
-  void operator()(ssh_key key) const { ssh_key_free(key); }
-};
-using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
-
-struct StringDeleter { // libssh's exported strings are malloc'ed
-  void operator()(char* text) const { std::free(text); }
-};
-using CString = std::unique_ptr<char, StringDeleter>;
+using ssh::raw::CString;
+using ssh::raw::Key;
 
 std::filesystem::path expand_home(const std::string& path) {
   if (path == "~" || path.rfind("~/", 0) == 0) {

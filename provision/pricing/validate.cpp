@@ -77,7 +77,7 @@ std::vector<Problem> validate(const plan::Plan& plan, const Catalog& catalog) {
   if (std::find(catalog.regions.begin(), catalog.regions.end(), plan.region) == catalog.regions.end()) {
     const std::string hint = plan::closest(plan.region, catalog.regions);
     problems.push_back({"region", "region '" + plan.region + "' is not a DigitalOcean region" +
-                                      (hint.empty() ? "" : "; did you mean '" + hint + "'?") + " Regions: " +
+                                      (hint.empty() ? "." : "; did you mean '" + hint + "'?") + " Regions: " +
                                       plan::join_alternatives(catalog.regions, ", ")});
   }
 
