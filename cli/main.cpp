@@ -3,8 +3,11 @@
 #include "cmd_bench.hpp"
 #include "cmd_cost.hpp"
 #include "cmd_init.hpp"
+#include "cmd_status.hpp"
+#include "cmd_teardown.hpp"
 #include "cmd_up.hpp"
 #include "errors.hpp"
+#include "suggest.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -23,34 +26,6 @@ std::atomic<bool> g_stop{false};
 // First Ctrl-C: stop the run and still write every output. Second: leave now.
 extern "C" void on_interrupt(int) {
   if (g_stop.exchange(true)) _exit(fp::cli::k_exit_interrupted);
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string suggestion(const std::string& word) {
-  std::string best;
-  std::size_t best_distance = 3; // farther than 2 edits is no suggestion
-  for (const auto& command : k_commands) {
-    const auto d = edit_distance(word, command);
-    if (d < best_distance) {
-      best_distance = d;
-      best = command;
-    }
-  }
-  return best;
 }
 
 } // namespace
@@ -86,7 +61,7 @@ int main(int argc, char** argv) {
     const std::string first = argc > 1 ? argv[1] : "";
     if (!first.empty() && first[0] != '-' &&
         std::find(k_commands.begin(), k_commands.end(), first) == k_commands.end()) {
-      const auto close = suggestion(first);
+      const auto close = fp::plan::closest(first, k_commands);
       throw UsageError("unknown command '" + first + "'" + (close.empty() ? "" : "; did you mean '" + close + "'?") +
                        " Run 'fpctl --help' for the commands.");
     }

@@ -5,6 +5,7 @@
 #include "config.hpp"
 #include "errors.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <unistd.h>
@@ -57,6 +58,39 @@ cloud::Client connect(const plan::Plan& plan, bool verbose) {
   }
   for (const auto& warning : account->warnings) std::cerr << "fpctl: warning: " << warning << "\n";
   return std::move(*client);
+}
+
+namespace {
+
+// Waits report on stderr, one line per poll, so a long database creation is visibly alive.
+cloud::WaitOptions visible(cloud::WaitOptions options) {
+  options.progress = [](const cloud::WaitProgress& p) {
+    std::cerr << "  waiting: " << p.resource << ": " << p.status << " (" << p.elapsed.count() / 1000 << " s of "
+              << p.limit.count() / 1000 << " s)\n";
+  };
+  return options;
+}
+
+} // namespace
+
+infra::ApplyOptions apply_options() {
+  infra::ApplyOptions options;
+  options.droplet_wait = visible(options.droplet_wait);
+  options.database_wait = visible(options.database_wait);
+  options.delete_wait = visible(options.delete_wait);
+  // Tests against the simulator shorten the polls (FPCTL_POLL_INTERVAL_MS); never below 10 ms.
+  if (const char* ms = std::getenv("FPCTL_POLL_INTERVAL_MS"); ms != nullptr && *ms != '\0') {
+    const auto interval = std::chrono::milliseconds(std::max(10L, std::strtol(ms, nullptr, 10)));
+    options.droplet_wait.interval = options.database_wait.interval = options.delete_wait.interval = interval;
+    options.vpc_delete_interval = interval;
+  }
+  return options;
+}
+
+infra::State load_state_for(const Project& project) {
+  auto state = infra::load_state(infra::state_path(project.dir), project.plan.project);
+  if (!state) throw std::runtime_error(state.error());
+  return std::move(*state);
 }
 
 bool confirm(const std::string& question) {

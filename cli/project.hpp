@@ -7,6 +7,8 @@
 #include <string>
 
 #include "cloud/client.hpp"
+#include "infra/apply.hpp"
+#include "infra/state.hpp"
 #include "plan.hpp"
 
 namespace fp::cli {
@@ -30,6 +32,13 @@ std::string api_url(const plan::Plan& plan);
 // is an error that says what to do, before anything else is asked. `verbose` logs every exchange
 // on stderr with the token redacted.
 cloud::Client connect(const plan::Plan& plan, bool verbose);
+
+// .fpctl/state.json of the project (empty when there is none); a broken file throws with what to do.
+infra::State load_state_for(const Project& project);
+
+// The waits of apply and teardown, each poll reported on stderr. FPCTL_POLL_INTERVAL_MS (tests
+// against the simulator, which runs its delays faster) shortens the polls; never below 10 ms.
+infra::ApplyOptions apply_options();
 
 // Asks "question [y/N]" on the terminal. Without a terminal on stdin it never waits: it throws a
 // UsageError telling to pass --yes.

@@ -7,6 +7,7 @@
 #include "cloud/tags.hpp"
 #include "cloud/vpcs.hpp"
 #include "infra/observe.hpp"
+#include "infra/records.hpp"
 
 #include <algorithm>
 #include <map>
@@ -17,29 +18,7 @@ namespace {
 
 constexpr std::size_t k_names_per_create = 10; // the API's limit for one multi-create
 
-std::string now_iso8601() {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 std::string failed(const std::string& what, const cloud::ApiError& error) { return what + ": " + error.describe(); }
-
-StateResource droplet_resource(const cloud::Droplet& droplet, const std::string& role) {
-  return StateResource{"droplet",           std::to_string(droplet.id), droplet.name,
-                       role,                droplet.size_slug,          droplet.region,
-                       droplet.status,      droplet.public_ipv4,        droplet.private_ipv4,
-                       droplet.created_at.empty() ? now_iso8601() : droplet.created_at, true};
-}
-
-StateResource database_resource(const cloud::Database& database) {
-  return StateResource{"database", database.id, database.name, "db", database.size, database.region, database.status,
-                       database.connection.host, database.private_connection.host,
-                       database.created_at.empty() ? now_iso8601() : database.created_at, true};
-}
 
 class Applier {
 public:
@@ -160,7 +139,7 @@ private:
           const auto& droplet = created->droplets[i];
           m_created_actions[droplet.id] = i < created->action_ids.size() ? created->action_ids[i] : 0;
           say("droplet " + droplet.name + ": created (id " + std::to_string(droplet.id) + ", " + size + ")");
-          if (auto saved = record(droplet_resource(droplet, std::string(to_string(role)))); !saved) return saved;
+          if (auto saved = record(record_of(droplet, std::string(to_string(role)))); !saved) return saved;
         }
         return {};
       }
@@ -171,7 +150,7 @@ private:
       auto found = cloud::find_droplets(m_s.client, tag, names);
       if (!found) return tl::unexpected(failed("looking for droplets after a lost answer", found.error()));
       for (const auto& droplet : *found) {
-        if (auto saved = record(droplet_resource(droplet, std::string(to_string(role)))); !saved) return saved;
+        if (auto saved = record(record_of(droplet, std::string(to_string(role)))); !saved) return saved;
         std::erase(names, droplet.name);
       }
     }
@@ -202,7 +181,7 @@ private:
     if (!created) return tl::unexpected(failed("database " + want.name, created.error()));
     say("database " + want.name + ": created (" + created->id + ", " + want.size + ")");
     m_database_id = created->id;
-    return record(database_resource(*created));
+    return record(record_of(*created));
   }
 
   tl::expected<void, std::string> wait_droplets() {
@@ -232,7 +211,7 @@ private:
     for (const auto& droplet : *ready) {
       const StateResource* before = m_s.state.find("droplet", droplet.name);
       const std::string role = roles.count(droplet.id) != 0 ? roles[droplet.id] : (before != nullptr ? before->role : "");
-      if (auto saved = record(droplet_resource(droplet, role)); !saved) return saved;
+      if (auto saved = record(record_of(droplet, role)); !saved) return saved;
     }
     say("droplets: " + std::to_string(ready->size()) + " active with addresses");
     return {};
@@ -253,7 +232,7 @@ private:
       say("database " + online->name + ": trusted sources limited to tag " + rules[0].value);
     }
     say("database " + online->name + ": online");
-    return record(database_resource(*online));
+    return record(record_of(*online));
   }
 
   tl::expected<void, std::string> apply_firewalls(const ChangeSet& set) {

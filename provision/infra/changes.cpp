@@ -1,5 +1,7 @@
 #include "infra/changes.hpp"
 
+#include "infra/records.hpp"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -25,12 +27,6 @@ std::set<RuleKey> rule_keys(const std::vector<cloud::FirewallRule>& rules) {
 bool same_firewall(const cloud::FirewallSpec& want, const cloud::FirewallSpec& have) {
   return rule_keys(want.inbound) == rule_keys(have.inbound) && rule_keys(want.outbound) == rule_keys(have.outbound) &&
          std::set<std::string>(want.tags.begin(), want.tags.end()) == std::set<std::string>(have.tags.begin(), have.tags.end());
-}
-
-std::optional<Role> role_of(const std::vector<std::string>& tags, const std::string& project) {
-  for (const Role role : {Role::lb, Role::worker, Role::db})
-    if (std::find(tags.begin(), tags.end(), role_tag(project, role)) != tags.end()) return role;
-  return std::nullopt;
 }
 
 } // namespace
@@ -121,7 +117,7 @@ tl::expected<ChangeSet, std::string> plan_changes(const Desired& desired, const 
   }
   for (const auto& droplet : observed.droplets) {
     if (wanted.count(droplet.name) != 0) continue;
-    removals.push_back({Action::remove, "droplet", droplet.name, role_of(droplet.tags, desired.project), droplet.size_slug,
+    removals.push_back({Action::remove, "droplet", droplet.name, role_from_tags(droplet.tags, desired.project), droplet.size_slug,
                         std::to_string(droplet.id), "not in fpctl.yaml any more"});
   }
   // Workers go from the highest number down, so that scaling 3 -> 1 keeps worker-1.
