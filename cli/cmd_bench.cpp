@@ -1,6 +1,8 @@
 #include "cmd_bench.hpp"
 
 #include "errors.hpp"
+#include "infra/state.hpp"
+#include "project.hpp"
 #include "report.hpp"
 #include "run.hpp"
 #include "search.hpp"
@@ -105,6 +107,8 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o, FindOptions& f, CLI:
   auto* cmd = app.add_subcommand("bench", "Load-test an HTTP target: Locust-style users, or a fixed arrival rate");
   cmd->add_option("url", o.url, "Target base URL, e.g. http://127.0.0.1:8000");
   cmd->add_option("-H,--host", o.url, "Same as the URL argument (Locust's name)");
+  cmd->add_option("--config", o.config,
+                  "Without a URL: the fpctl.yaml whose deployment to load-test (default: ./fpctl.yaml)");
   cmd->add_option("-s,--scenario", o.scenario, "Built-in scenario (fp-orders, crud) or a YAML file")->capture_default_str();
   cmd->add_option("--locustfile", o.locustfile, "Run a simple locustfile (HttpUser, @task, between...)");
   cmd->add_option("-u,--users", o.users, "Closed model: number of users (10k allowed)")->capture_default_str();
@@ -140,14 +144,24 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o, FindOptions& f, CLI:
 
 namespace {
 
+// Without a URL: the load balancer of the deployment recorded for ./fpctl.yaml (or --config), else
+// its first worker.
+std::string deployment_url(const BenchOptions& o) {
+  const Project project = load_project(o.config);
+  const infra::State state = load_state_for(project);
+  const auto url = infra::entry_url(state, project.plan.workers.port);
+  if (!url)
+    throw UsageError("bench: no target: give its URL (e.g. 'fpctl bench http://127.0.0.1:8000'), or create a deployment "
+                     "with 'fpctl up' first (" + infra::state_path(project.dir).string() +
+                     " records no load balancer or worker with an address)");
+  std::cerr << "fpctl: load-testing the deployment of project '" << project.plan.project << "' at " << *url << "\n";
+  return *url;
+}
+
 // What every run of `bench` and `bench find` shares: target, scenario, threads, timeouts.
 bench::RunOptions base_options(const BenchOptions& o) {
-  if (o.url.empty()) {
-    throw UsageError("bench: give the target URL, e.g. 'fpctl bench http://127.0.0.1:8000' "
-                     "(deployments come later: then the load balancer is the default)");
-  }
   bench::RunOptions options;
-  options.target = o.url;
+  options.target = o.url.empty() ? deployment_url(o) : o.url;
   options.scenario = scenario(o);
   options.threads = static_cast<std::uint32_t>(o.threads);
   options.connect_timeout = duration_flag(o.connect_timeout, "--connect-timeout");

@@ -10,7 +10,8 @@
 namespace fp::cli {
 
 struct BenchOptions {
-  std::string url;                 // positional, or --host (Locust's name)
+  std::string url;                 // positional, or --host (Locust's name); empty: the deployment's entry point
+  std::string config;              // --config: the fpctl.yaml whose deployment is the default target
   std::string scenario = "fp-orders";
   std::string locustfile;
   std::string users = "1";         // -u, human count (10k)

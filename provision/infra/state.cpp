@@ -45,6 +45,19 @@ void State::erase(const std::string& kind, const std::string& name) {
   std::erase_if(resources, [&](const StateResource& r) { return r.kind == kind && r.name == name; });
 }
 
+std::optional<std::string> entry_url(const State& state, int worker_port) {
+  const auto with_address = [&](const std::string& role) -> const StateResource* {
+    const StateResource* best = nullptr;
+    for (const auto& r : state.resources)
+      if (r.kind == "droplet" && r.role == role && !r.public_ipv4.empty() && (best == nullptr || r.name < best->name))
+        best = &r;
+    return best;
+  };
+  if (const auto* lb = with_address("lb")) return "http://" + lb->public_ipv4;
+  if (const auto* worker = with_address("worker")) return "http://" + worker->public_ipv4 + ":" + std::to_string(worker_port);
+  return std::nullopt;
+}
+
 std::filesystem::path state_path(const std::filesystem::path& config_directory) {
   return config_directory / ".fpctl" / "state.json";
 }

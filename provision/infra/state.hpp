@@ -45,6 +45,10 @@ struct State {
   bool operator==(const State&) const = default;
 };
 
+// Where the deployment answers HTTP: the load balancer's public address (port 80), else the first
+// worker's on `worker_port`; nullopt when the state records neither (or no address yet).
+std::optional<std::string> entry_url(const State& state, int worker_port);
+
 // The default location, relative to the directory of fpctl.yaml.
 std::filesystem::path state_path(const std::filesystem::path& config_directory);
 

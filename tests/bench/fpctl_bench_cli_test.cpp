@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -66,7 +67,7 @@ TEST_F(FpctlBench, FailedRequestsExitWith1) {
 
 TEST_F(FpctlBench, UsageMistakesExitWith2AndSayWhatToWrite) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-    {{"bench", "-t", "1s"}, "give the target URL"},
+    {{"bench", "-t", "1s"}, "no target: give its URL"},
     {{"bench", m_url}, "bounded"},
     {{"bench", m_url, "-t", "soon"}, "not a duration"},
     {{"bench", m_url, "-t", "1s", "-u", "many"}, "not a count"},
@@ -97,4 +98,24 @@ TEST_F(FpctlBench, CtrlCStopsEarlyAndStillWritesTheOutputs) {
   EXPECT_EQ(WEXITSTATUS(*status), 130) << read_file(options.output);
   EXPECT_TRUE(std::filesystem::exists(prefix + "_stats.csv"));
   EXPECT_NE(read_file(prefix + "_stats.csv").find("Aggregated"), std::string::npos);
+}
+
+TEST_F(FpctlBench, WithoutAUrlItTargetsTheRecordedDeploymentOrSaysHowToGetOne) {
+  const auto config = (m_dir / "fpctl.yaml").string();
+  {
+    std::ofstream out(config);
+    out << "project: shop\nworkers: {count: 1, port: " << m_server->port() << "}\n";
+  }
+  auto none = fpctl({"bench", "--config", config, "-u", "1", "-n", "5", "-q"});
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_NE(none.output.find("fpctl up"), std::string::npos) << none.output;
+
+  // A deployment whose worker answers on loopback: what `fpctl up` records, written by hand here.
+  std::filesystem::create_directories(m_dir / ".fpctl");
+  std::ofstream(m_dir / ".fpctl/state.json")
+    << R"({"version": 1, "project": "shop", "api_url": "", "host_keys": {}, "resources": [)"
+    << R"({"kind": "droplet", "id": "1", "name": "shop-worker-1", "role": "worker", "public_ipv4": "127.0.0.1"}]})";
+  auto run = fpctl({"bench", "--config", config, "--scenario", "crud", "-u", "2", "-n", "20", "-q", "--fail-on", "failures>0"});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("http://127.0.0.1:" + std::to_string(m_server->port())), std::string::npos) << run.output;
 }

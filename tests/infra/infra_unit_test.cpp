@@ -219,3 +219,15 @@ TEST(SshIdentity, GeneratesOnceWithMode0600AndAnMd5Fingerprint) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().find("ssh-keygen"), std::string::npos) << missing.error();
 }
+
+TEST(State, EntryUrlIsTheLoadBalancerElseTheFirstWorkerWithAnAddress) {
+  infra::State state{"shop", "", {}, {}};
+  EXPECT_FALSE(infra::entry_url(state, 8080));
+  state.upsert({"droplet", "2", "shop-worker-2", "worker", "", "", "", "198.18.0.3", "", "", true});
+  state.upsert({"droplet", "1", "shop-worker-1", "worker", "", "", "", "198.18.0.2", "", "", true});
+  EXPECT_EQ(infra::entry_url(state, 8080), "http://198.18.0.2:8080");
+  state.upsert({"droplet", "0", "shop-lb", "lb", "", "", "new", "", "", "", true}); // no address yet
+  EXPECT_EQ(infra::entry_url(state, 8080), "http://198.18.0.2:8080");
+  state.upsert({"droplet", "0", "shop-lb", "lb", "", "", "active", "198.18.0.1", "", "", true});
+  EXPECT_EQ(infra::entry_url(state, 8080), "http://198.18.0.1");
+}
