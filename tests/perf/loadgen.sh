@@ -106,7 +106,7 @@ cpu_us_per_req() { awk -v u="$1" -v s="$2" -v n="$3" 'BEGIN { if (n > 0) printf 
 
 static_body='{"order":{"_id":"6b0954e6ed20ac56cbfc12d9","customer_address":"Jl. Merdeka 91, Jakarta","customer_name":"Siti Rahma","product":"Laptop","quantity":6}}'
 report=()
-versions="$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2); $(nginx -v 2>&1 | sed 's/.*: //'); locust $($python /usr/bin/locust --version 2>&1 | awk '{ print $2 }'); fpctl $("$fpctl" --version)"
+versions="$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2); $(nginx -v 2>&1 | sed 's/.*: //'); locust $(dpkg-query -W -f '${Version}' python3-locust 2>/dev/null || echo '?'); fpctl $("$fpctl" --version)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "loadgen: $versions; load $load_before"
 
@@ -239,9 +239,10 @@ YAML
     gen_pids+=($!)
   done
   # Sample the generators' CPU ticks and RSS every second while they run.
-  local t=0 ticks rss p stat
+  local t=0 ticks rss p stat started now
   local -a f
   : >"$work/samples.txt"
+  started=$(date +%s.%N)
   while :; do
     ticks=0 rss=0
     for p in "${gen_pids[@]}"; do
@@ -252,7 +253,8 @@ YAML
       ticks=$((ticks + f[11] + f[12]))
       rss=$((rss + $(awk '/^VmRSS/ { print $2 }' "/proc/$fp/status" 2>/dev/null || echo 0)))
     done
-    echo "$t $ticks $rss" >>"$work/samples.txt"
+    now=$(date +%s.%N)
+    echo "$(awk -v a="$now" -v b="$started" 'BEGIN { printf "%.3f", a - b }') $ticks $rss" >>"$work/samples.txt"
     local running=0
     for p in "${gen_pids[@]}"; do kill -0 "$p" 2>/dev/null && running=1; done
     [ "$running" = 1 ] && [ "$t" -lt $((users_time + 120)) ] || break
@@ -262,7 +264,10 @@ YAML
   local hz; hz=$(getconf CLK_TCK)
   local ramp=$(((users + spawn - 1) / spawn)) from to cpu peak_rss hwm=0 u s m
   from=$((ramp + 5)); to=$((users_time - 3))
-  cpu=$(awk -v a="$from" -v b="$to" -v hz="$hz" '$1 == a { t0 = $2 } $1 == b { t1 = $2 } END { if (t1 > t0) printf "%.1f", 100 * (t1 - t0) / hz / (b - a); else print "-" }' "$work/samples.txt")
+  # Samples carry their time since the start: the first at or after `from`, the last at or before `to`.
+  cpu=$(awk -v a="$from" -v b="$to" -v hz="$hz" '
+    $1 >= a && !s0 { s0 = $1; t0 = $2 } $1 <= b && $2 > 0 { s1 = $1; t1 = $2 }
+    END { if (s1 > s0 && t1 > t0) printf "%.1f", 100 * (t1 - t0) / hz / (s1 - s0); else print "-" }' "$work/samples.txt")
   peak_rss=$(awk '{ if ($3 > m) m = $3 } END { printf "%.0f", m / 1024 }' "$work/samples.txt")
   for ((i = 0; i < procs; i++)); do # /usr/bin/time's last line (a failed run adds one before it)
     read -r u s m <<<"$(tail -n 1 "$work/gen-$i.time")"; hwm=$((hwm + m))
