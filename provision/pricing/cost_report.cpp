@@ -141,7 +141,7 @@ std::string format_cost_table(const CostView& v, bool color) {
       << format_usd(v.catalog.transfer_overage_per_gib) << " US$/GiB\n";
   out << "rupiah: Rp " << format_idr(cost.idr_per_usd) << " per US$ (budget.idr_per_usd)\n";
   if (v.plan.provider == plan::Provider::local) {
-    out << "provider local: `fpctl up` runs this architecture on this machine at no cost; these are its DigitalOcean prices\n";
+    out << "provider local: this architecture on this machine costs nothing (fpctl up for it is not built yet); these are its DigitalOcean prices\n";
   }
 
   if (v.prediction && v.model) {
