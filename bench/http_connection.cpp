@@ -1,4 +1,5 @@
 #include "http_connection.hpp"
+#include "text.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -27,17 +28,6 @@ constexpr std::uint32_t k_readable = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 constexpr int k_bind_attempts = 16;
 
 std::string errno_text(int error) { return std::strerror(error); }
-
-bool equals_ci(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 } // namespace
 

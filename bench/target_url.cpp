@@ -1,4 +1,5 @@
 #include "target_url.hpp"
+#include "text.hpp"
 
 #include <cstring>
 #include <memory>
@@ -8,16 +9,6 @@
 
 namespace fp::bench {
 namespace {
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 struct AddrinfoDeleter {
   void operator()(addrinfo* info) const { freeaddrinfo(info); }

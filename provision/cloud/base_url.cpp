@@ -1,17 +1,8 @@
 #include "base_url.hpp"
+#include "text.hpp"
 
 namespace fp::cloud {
 namespace {
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 bool is_loopback_host(std::string_view host) {
   return host == "127.0.0.1" || host == "[::1]" || host == "localhost";

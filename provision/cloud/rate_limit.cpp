@@ -1,4 +1,5 @@
 #include "rate_limit.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,12 +7,6 @@
 
 namespace fp::cloud {
 namespace {
-
-bool equals_ci(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::optional<long> header_number(const std::map<std::string, std::string>& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {

@@ -29,18 +29,6 @@ std::string nginx_binary() {
   return "nginx";
 }
 
-bool accepts(unsigned short port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 std::string configuration(const std::filesystem::path& dir, unsigned short port, const std::string& extra) {
   const std::string d = dir.string();
   return "daemon off;\n"

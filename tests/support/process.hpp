@@ -50,6 +50,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const ProcessOpt
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short free_port();
 
+// Whether something accepts TCP connections on 127.0.0.1:port now.
+bool accepts(unsigned short port);
+
 std::string read_file(const std::filesystem::path& path);
 
 } // namespace fp::test

@@ -20,18 +20,6 @@ namespace {
 constexpr auto k_start_limit = std::chrono::seconds(15);
 constexpr const char* k_sshd = "/usr/sbin/sshd"; // sshd re-executes itself: it wants an absolute path
 
-bool accepts(unsigned short port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 void keygen(const std::filesystem::path& path, const std::string& comment) {
   std::error_code ignored;
   std::filesystem::remove(path, ignored);
