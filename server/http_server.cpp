@@ -33,6 +33,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto k_linger_time = std::chrono::seconds(2); // reading what a refused client still sends
 constexpr std::size_t k_linger_bytes = 256 * 1024;
 constexpr auto k_accept_retry = std::chrono::milliseconds(100); // after EMFILE and friends
+constexpr std::size_t k_backlog_accepts = 4096; // at most, from the kernel's accept queue at drain start
 
 class Session;
 
@@ -60,11 +61,13 @@ private:
 struct Worker {
   std::list<Session*> sessions; // before io: outlives handlers destroyed with the io_context
   bool draining = false;
+  bool idle_grace = false; // draining, and idle connections may still bring requests (drain_idle)
   bool closed = false;
   std::atomic<bool> stopped{false};
   net::io_context io{1};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   std::optional<net::steady_timer> drain_timer;
+  std::optional<net::steady_timer> idle_timer; // ends idle_grace
   std::unique_ptr<Store> store;
   std::unique_ptr<OrderApi> api;
   MetricsShard* metrics = nullptr;
@@ -93,6 +96,10 @@ struct HttpServer::Impl {
       metrics(config.threads), workers(config.threads) {}
 
   void do_accept();
+  void accept_backlog();
+  void close_acceptor();
+  void drain_worker(Worker& worker);
+  void hand_over(Worker& worker, tcp::socket socket);
   void start_session(Worker& worker, tcp::socket socket);
   void maybe_finish(Worker& worker);
   void gather_metrics(Worker& origin, std::function<void(std::string)> done);
@@ -121,9 +128,16 @@ public:
 
   void start() { read_header(); }
 
-  // Draining: a connection waiting for a request is closed now; one mid-request finishes first.
+  // Draining: a connection waiting for a request is closed now, unless the idle grace lets a load
+  // balancer that may be sending on it already be answered; one mid-request finishes first.
   void on_drain() {
-    if (m_state == State::reading) abort();
+    if (m_state == State::reading && !m_worker.idle_grace) abort();
+  }
+
+  // The idle grace is over: a connection on which nothing of a next request has arrived is closed;
+  // one that has begun a request is answered (bounded by the drain timeout).
+  void on_idle_grace_over() {
+    if (m_state == State::reading && !request_begun()) abort();
   }
 
   void abort() {
@@ -134,6 +148,14 @@ public:
 
 private:
   enum class State { reading, processing, writing, closing };
+
+  // Only meaningful while reading: bytes of the next request have arrived (parsed, buffered, or
+  // still in the kernel's receive buffer: a request that arrived just as the grace ended counts).
+  bool request_begun() {
+    if (m_buffer.size() > 0 || (m_parser && m_parser->got_some())) return true;
+    boost::system::error_code ec;
+    return m_stream.socket().available(ec) > 0 && !ec;
+  }
 
   void read_header() {
     m_state = State::reading;
@@ -320,7 +342,9 @@ private:
         AccessRecord{m_remote, m_log_method, m_log_target, m_status, m_bytes, elapsed});
     }
     m_bytes = 0;
-    if (!m_keep_alive || m_worker.draining) return linger_close();
+    // A response that promised keep-alive (sent just before the drain) leaves the connection open
+    // during the idle grace: the client may reuse it at once.
+    if (!m_keep_alive || (m_worker.draining && !m_worker.idle_grace)) return linger_close();
     read_header();
   }
 
@@ -375,7 +399,11 @@ private:
 void HttpServer::Impl::do_accept() {
   Worker& target = workers[next_worker++ % workers.size()];
   acceptor->async_accept(target.io, [this, &target](boost::system::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec == net::error::operation_aborted) return;
+    // Accepted even as the drain closed the acceptor: the client may be sending already, so the
+    // session decides (it is answered during an idle grace).
+    if (!ec) hand_over(target, std::move(socket));
+    if (!acceptor->is_open()) return;
     if (ec) {
       // Out of file descriptors or similar: wait a moment instead of spinning on the error.
       if (config.log) config.log("accept failed: " + ec.message());
@@ -385,13 +413,74 @@ void HttpServer::Impl::do_accept() {
       });
       return;
     }
-    net::post(target.io, [this, &target, s = std::move(socket)]() mutable { start_session(target, std::move(s)); });
     do_accept();
   });
 }
 
+// Connections the kernel completed but we have not accepted yet would be reset when the acceptor
+// closes, after their clients may have sent a request (a POST nginx does not retry): take them.
+void HttpServer::Impl::accept_backlog() {
+  boost::system::error_code ec;
+  acceptor->non_blocking(true, ec);
+  if (ec) return;
+  for (std::size_t i = 0; i < k_backlog_accepts; ++i) {
+    Worker& target = workers[next_worker++ % workers.size()];
+    tcp::socket socket(target.io);
+    acceptor->accept(socket, ec);
+    if (ec) return; // would_block: the backlog is empty
+    hand_over(target, std::move(socket));
+  }
+}
+
+// From the acceptor's thread to the worker that serves the connection.
+void HttpServer::Impl::hand_over(Worker& worker, tcp::socket socket) {
+  net::post(worker.io, [this, &worker, s = std::move(socket)]() mutable { start_session(worker, std::move(s)); });
+}
+
+// On the first worker, which owns the acceptor.
+void HttpServer::Impl::close_acceptor() {
+  if (config.drain_idle.count() > 0) accept_backlog();
+  boost::system::error_code ignored;
+  acceptor->close(ignored);
+  accept_retry->cancel();
+  // The workers start draining only after every socket accepted so far has been handed to them
+  // (posted before this), so none arrives at a worker that has already closed its store.
+  net::post(workers.front().io, [this] {
+    for (auto& worker : workers) net::post(worker.io, [this, &worker] { drain_worker(worker); });
+  });
+}
+
+void HttpServer::Impl::drain_worker(Worker& worker) {
+  worker.draining = true;
+  worker.idle_grace = config.drain_idle.count() > 0;
+  // Copy: on_drain() may end a session, which unregisters itself from the list.
+  std::vector<Session*> sessions(worker.sessions.begin(), worker.sessions.end());
+  for (auto* session : sessions) session->on_drain();
+  worker.drain_timer.emplace(worker.io);
+  worker.drain_timer->expires_after(config.drain_timeout);
+  worker.drain_timer->async_wait([&worker](boost::system::error_code ec) {
+    if (ec) return;
+    worker.idle_grace = false;
+    std::vector<Session*> left(worker.sessions.begin(), worker.sessions.end());
+    for (auto* session : left) session->abort();
+  });
+  // A grace as long as the drain timeout needs no timer of its own: the drain timer ends both.
+  if (worker.idle_grace && config.drain_idle < config.drain_timeout) {
+    worker.idle_timer.emplace(worker.io);
+    worker.idle_timer->expires_after(config.drain_idle);
+    worker.idle_timer->async_wait([&worker](boost::system::error_code ec) {
+      if (ec) return;
+      worker.idle_grace = false;
+      std::vector<Session*> left(worker.sessions.begin(), worker.sessions.end());
+      for (auto* session : left) session->on_idle_grace_over();
+    });
+  }
+  maybe_finish(worker);
+}
+
 void HttpServer::Impl::start_session(Worker& worker, tcp::socket socket) {
-  if (worker.draining) return; // accepted just before the drain; closing it is the answer
+  // Closing it is the answer once the worker drains without a grace, or has finished.
+  if (worker.closed || (worker.draining && !worker.idle_grace)) return;
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   std::make_shared<Session>(*this, worker, std::move(socket))->start();
@@ -401,6 +490,7 @@ void HttpServer::Impl::maybe_finish(Worker& worker) {
   if (!worker.draining || worker.closed || !worker.sessions.empty()) return;
   worker.closed = true;
   if (worker.drain_timer) worker.drain_timer->cancel();
+  if (worker.idle_timer) worker.idle_timer->cancel();
   if (accept_retry && &worker == &workers.front()) accept_retry->cancel();
   worker.store->close();
   worker.guard.reset();
@@ -499,27 +589,7 @@ std::size_t HttpServer::db_connections() const { return m_impl->connections_per_
 void HttpServer::drain() {
   auto& impl = *m_impl;
   if (impl.draining.exchange(true)) return;
-  net::post(impl.workers.front().io, [&impl] {
-    boost::system::error_code ignored;
-    impl.acceptor->close(ignored);
-    impl.accept_retry->cancel();
-  });
-  for (auto& worker : impl.workers) {
-    net::post(worker.io, [&impl, &worker] {
-      worker.draining = true;
-      // Copy: on_drain() may end a session, which unregisters itself from the list.
-      std::vector<Session*> sessions(worker.sessions.begin(), worker.sessions.end());
-      for (auto* session : sessions) session->on_drain();
-      worker.drain_timer.emplace(worker.io);
-      worker.drain_timer->expires_after(impl.config.drain_timeout);
-      worker.drain_timer->async_wait([&worker](boost::system::error_code ec) {
-        if (ec) return;
-        std::vector<Session*> left(worker.sessions.begin(), worker.sessions.end());
-        for (auto* session : left) session->abort();
-      });
-      impl.maybe_finish(worker);
-    });
-  }
+  net::post(impl.workers.front().io, [&impl] { impl.close_acceptor(); });
 }
 
 void HttpServer::wait() {

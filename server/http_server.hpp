@@ -22,6 +22,10 @@ struct ServerConfig {
   std::size_t db_pool = 0;                    // total database connections; 0: 4 per thread
   std::chrono::milliseconds idle_timeout{60'000}; // a connection waiting for (the rest of) a request
   std::chrono::milliseconds drain_timeout{30'000}; // SIGTERM: how long in-flight requests may take
+  // SIGTERM: how long an idle keep-alive connection may still bring requests (each answered with
+  // Connection: close). A load balancer may be sending on it already; 0 closes it at once.
+  // drain_timeout still bounds the whole drain.
+  std::chrono::milliseconds drain_idle{0};
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   AccessLog* access_log = nullptr;            // optional
@@ -37,8 +41,9 @@ public:
   std::string local_address() const; // host:port actually bound (the port when 0 was asked)
   std::size_t db_connections() const;
 
-  // Thread-safe, idempotent: stop accepting, close idle connections, let in-flight requests finish
-  // (up to drain_timeout), close the stores. wait() returns when that is done.
+  // Thread-safe, idempotent: stop accepting, close idle connections (after drain_idle), let
+  // in-flight requests finish (up to drain_timeout), close the stores. wait() returns when that is
+  // done, as soon as no connection is left.
   void drain();
   void wait();
 

@@ -100,6 +100,7 @@ struct ServeOptions {
   std::size_t db_pool = 0;
   std::string idle_timeout = "60s";
   std::string drain_timeout = "30s";
+  std::string drain_idle = "0s";
   std::string access_log;
 };
 
@@ -110,6 +111,7 @@ int serve(const ServeOptions& options) {
   config.db_pool = options.db_pool;
   config.idle_timeout = parse_duration(options.idle_timeout, "--idle-timeout");
   config.drain_timeout = parse_duration(options.drain_timeout, "--drain-timeout");
+  config.drain_idle = parse_duration(options.drain_idle, "--drain-idle");
   if (config.threads < 1 || config.threads > 1024) throw UsageError("--threads: expected 1 to 1024");
   std::unique_ptr<AccessLog> access_log;
   if (!options.access_log.empty()) {
@@ -133,7 +135,11 @@ int serve(const ServeOptions& options) {
   std::function<void(const boost::system::error_code&, int)> on_signal =
     [&](const boost::system::error_code& ec, int number) {
       if (ec) return;
-      log_line("info", "draining", "signal=" + std::to_string(number));
+      // The grace actually applied: the drain timeout caps it.
+      const auto grace = std::min(config.drain_idle, config.drain_timeout);
+      log_line("info", "draining",
+               "signal=" + std::to_string(number) + " idle_grace_ms=" + std::to_string(grace.count()) +
+                 " drain_timeout_ms=" + std::to_string(config.drain_timeout.count()));
       running.drain();
       signals.async_wait(on_signal); // a second signal during the drain changes nothing
     };
@@ -208,6 +214,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--drain-timeout", serve_options.drain_timeout,
                         "On SIGTERM, how long in-flight requests may still take")
     ->envname("FP_DRAIN_TIMEOUT")->capture_default_str();
+  serve_cmd->add_option("--drain-idle", serve_options.drain_idle,
+                        "On SIGTERM, how long an idle keep-alive connection may still bring requests (each "
+                        "answered with 'Connection: close') before it is closed; 0s closes it at once. A load "
+                        "balancer may be sending on it already. --drain-timeout still caps the whole drain")
+    ->envname("FP_DRAIN_IDLE")->capture_default_str();
   serve_cmd->add_option("--access-log", serve_options.access_log, "Write one line per request to FILE ('-': stdout)")
     ->envname("FP_ACCESS_LOG");
 
