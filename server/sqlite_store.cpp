@@ -2,6 +2,8 @@
 
 #include "sqlite_handle.hpp"
 
+#include <chrono>
+#include <thread>
 #include <mutex>
 
 namespace fp::server {
@@ -49,9 +51,21 @@ public:
     }
     sqlite3_busy_timeout(db.get(), k_busy_timeout_ms);
     Connection c(std::move(db));
-    if (auto ok = c.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !ok)
+    // Processes opening a new database at the same moment (fpctl's local provider starts its
+    // workers together) race for the switch to WAL, where SQLite answers BUSY without calling the
+    // busy handler: the loser tries again, for as long as the busy timeout allows.
+    const auto setup = [&c](const char* sql) -> StoreResult<void> {
+      for (int waited_ms = 0;; waited_ms += 50) {
+        auto ok = c.exec(sql);
+        if (ok) return ok;
+        const int code = sqlite3_errcode(c.m_db.get()) & 0xff;
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited_ms >= k_busy_timeout_ms) return ok;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    };
+    if (auto ok = setup("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !ok)
       return tl::unexpected(ok.error());
-    if (auto ok = c.exec(k_schema); !ok) return tl::unexpected(ok.error());
+    if (auto ok = setup(k_schema); !ok) return tl::unexpected(ok.error());
     for (auto [slot, sql] : {
            std::pair{&c.m_insert, std::string("INSERT INTO orders (") + k_columns + ") VALUES (?1, ?2, ?3, ?4, ?5)"},
            std::pair{&c.m_find, std::string("SELECT ") + k_columns + " FROM orders WHERE id = ?1"},
