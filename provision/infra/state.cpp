@@ -14,10 +14,20 @@ namespace {
 using nlohmann::json;
 
 json to_json(const StateResource& r) {
-  return {{"kind", r.kind},     {"id", r.id},           {"name", r.name},
+  json object = {{"kind", r.kind},     {"id", r.id},           {"name", r.name},
           {"role", r.role},     {"size", r.size},       {"region", r.region},
           {"status", r.status}, {"public_ipv4", r.public_ipv4}, {"private_ipv4", r.private_ipv4},
           {"created_at", r.created_at}, {"created_by_fpctl", r.created_by_fpctl}};
+  // Written only when set, so the files of droplet deployments stay as they were.
+  if (r.port != 0) object["port"] = r.port;
+  if (r.ssh_port != 0) object["ssh_port"] = r.ssh_port;
+  if (r.pid != 0) object["pid"] = r.pid;
+  return object;
+}
+
+int number(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<int>() : 0;
 }
 
 std::string text(const json& object, const char* key) {
@@ -49,12 +59,15 @@ std::optional<std::string> entry_url(const State& state, int worker_port) {
   const auto with_address = [&](const std::string& role) -> const StateResource* {
     const StateResource* best = nullptr;
     for (const auto& r : state.resources)
-      if (r.kind == "droplet" && r.role == role && !r.public_ipv4.empty() && (best == nullptr || r.name < best->name))
+      if ((r.kind == "droplet" || r.kind == "process") && r.role == role && !r.public_ipv4.empty() &&
+          (best == nullptr || r.name < best->name))
         best = &r;
     return best;
   };
-  if (const auto* lb = with_address("lb")) return "http://" + lb->public_ipv4;
-  if (const auto* worker = with_address("worker")) return "http://" + worker->public_ipv4 + ":" + std::to_string(worker_port);
+  if (const auto* lb = with_address("lb"))
+    return "http://" + lb->public_ipv4 + (lb->port != 0 && lb->port != 80 ? ":" + std::to_string(lb->port) : "");
+  if (const auto* worker = with_address("worker"))
+    return "http://" + worker->public_ipv4 + ":" + std::to_string(worker->port != 0 ? worker->port : worker_port);
   return std::nullopt;
 }
 
@@ -94,7 +107,8 @@ tl::expected<State, std::string> load_state(const std::filesystem::path& file, c
       if (!item.is_object()) return broken("a resource is not an object");
       StateResource r{text(item, "kind"),   text(item, "id"),     text(item, "name"),        text(item, "role"),
                       text(item, "size"),   text(item, "region"), text(item, "status"),      text(item, "public_ipv4"),
-                      text(item, "private_ipv4"), text(item, "created_at"), item.value("created_by_fpctl", true)};
+                      text(item, "private_ipv4"), text(item, "created_at"), item.value("created_by_fpctl", true),
+                      number(item, "port"), number(item, "ssh_port"), number(item, "pid")};
       if (r.kind.empty() || r.name.empty()) return broken("a resource without kind or name");
       state.resources.push_back(std::move(r));
     }

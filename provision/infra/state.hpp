@@ -26,6 +26,9 @@ struct StateResource {
   std::string private_ipv4;
   std::string created_at;       // the API's created_at when known, else when fpctl recorded it
   bool created_by_fpctl = true; // false for a VPC or SSH key that existed before (teardown keeps those)
+  int port = 0;     // where the role answers HTTP when not its default (local processes: their loopback port)
+  int ssh_port = 0; // where fpctl reaches the host over SSH when not 22 (test hosts on loopback)
+  int pid = 0;      // kind "process" (provider: local): the process fpctl started, stopped by this pid
 
   bool operator==(const StateResource&) const = default;
 };
@@ -45,8 +48,9 @@ struct State {
   bool operator==(const State&) const = default;
 };
 
-// Where the deployment answers HTTP: the load balancer's public address (port 80), else the first
-// worker's on `worker_port`; nullopt when the state records neither (or no address yet).
+// Where the deployment answers HTTP: the load balancer's public address (port 80, or its recorded
+// port), else the first worker's on its recorded port or `worker_port`; nullopt when the state
+// records neither (or no address yet). Droplets and local processes alike.
 std::optional<std::string> entry_url(const State& state, int worker_port);
 
 // The default location, relative to the directory of fpctl.yaml.
