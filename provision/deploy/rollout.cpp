@@ -1,0 +1,216 @@
+#include "deploy/rollout.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace fp::deploy {
+namespace {
+
+// A host to work on: this machine, or an SSH session (which the SshHost borrows).
+struct OpenHost {
+  std::unique_ptr<ssh::Session> session;
+  std::unique_ptr<Host> host;
+};
+
+using Report = std::function<void(const std::string&)>;
+
+tl::expected<OpenHost, HostError> open_host(const Deployment& deployment, const HostSpec& spec,
+                                            const RolloutOptions& options, const Report& report, HostResult& result) {
+  OpenHost open;
+  if (deployment.local) {
+    open.host = std::make_unique<LocalHost>(spec.name);
+    return open;
+  }
+  ssh::SshTarget target{spec.address, static_cast<unsigned short>(spec.ssh_port), deployment.ssh_user, deployment.identity};
+  ssh::ConnectOptions connect;
+  connect.label = spec.name;
+  connect.pinned_host_key = spec.pinned_host_key;
+  connect.total_timeout = options.connect_timeout;
+  connect.on_retry = [&](const ssh::ConnectProgress& p) {
+    report("waiting for SSH (" + p.error + "), attempt " + std::to_string(p.attempt + 1));
+  };
+  auto session = ssh::connect(target, connect);
+  if (!session) return tl::unexpected(session.error());
+  result.host_key = session->host_key().text();
+  result.first_contact = session->first_contact();
+  open.session = std::make_unique<ssh::Session>(std::move(*session));
+  open.host = std::make_unique<SshHost>(spec.name, *open.session);
+  return open;
+}
+
+HostPaths paths_for(const Deployment& deployment, const HostSpec& spec) {
+  if (deployment.local) return local_paths(deployment.local_root / spec.name);
+  return deployment.remote_root.empty() ? droplet_paths() : prefixed_paths(deployment.remote_root / spec.name);
+}
+
+tl::expected<StepOutcome, HostError> configure_worker(Host& host, const Deployment& deployment, const HostSpec& spec,
+                                                      const RolloutOptions& options, const Report& report) {
+  WorkerSpec worker;
+  worker.paths = paths_for(deployment, spec);
+  auto manager = prepare_host(host, worker.paths, report);
+  if (!manager) return tl::unexpected(manager.error());
+  worker.manager = *manager;
+  worker.server_binary = deployment.server_binary;
+  worker.port = spec.http_port;
+  // Locally (and for hosts under a prefix, all on one machine) only loopback; a droplet listens on
+  // every interface, its cloud firewall admitting only the load balancer.
+  worker.environment.listen =
+    (deployment.local || !deployment.remote_root.empty() ? "127.0.0.1:" : "0.0.0.0:") + std::to_string(spec.http_port);
+  worker.environment.database_url = deployment.database_url;
+  worker.environment.threads = deployment.worker_threads;
+  if (deployment.local) worker.packages.clear();
+  worker.restart = options.restart;
+  return install_worker(host, worker, report);
+}
+
+tl::expected<StepOutcome, HostError> configure_load_balancer(Host& host, const Deployment& deployment, const HostSpec& spec,
+                                                             const Report& report) {
+  LoadBalancerSpec lb;
+  lb.paths = paths_for(deployment, spec);
+  auto manager = prepare_host(host, lb.paths, report);
+  if (!manager) return tl::unexpected(manager.error());
+  lb.manager = *manager;
+  lb.install_package = !deployment.local;
+  const bool loopback = deployment.local || !deployment.remote_root.empty();
+  lb.nginx.listen = loopback ? "127.0.0.1:" + std::to_string(spec.http_port) : std::to_string(spec.http_port);
+  for (const auto& worker : deployment.hosts)
+    if (worker.role == "worker")
+      lb.nginx.upstreams.push_back({worker.private_address + ":" + std::to_string(worker.http_port)});
+  if (loopback) lb.nginx.user.clear();
+  lb.nginx.pid_file = lb.paths.nginx_pid;
+  lb.nginx.error_log = lb.paths.nginx_error_log;
+  lb.nginx.access_log = lb.paths.nginx_access_log;
+  lb.nginx.temp_dir = lb.paths.nginx_temp;
+  lb.check_url = "http://127.0.0.1:" + std::to_string(spec.http_port) + "/healthz";
+  return install_load_balancer(host, lb, report);
+}
+
+class Runner {
+public:
+  Runner(const Deployment& deployment, const RolloutOptions& options) : m_deployment(deployment), m_options(options) {}
+
+  void work(const HostSpec& spec, HostResult& result) {
+    result.attempted = true;
+    const Report report = [&](const std::string& line) { say(spec.name, line); };
+    auto open = open_host(m_deployment, spec, m_options, report, result);
+    if (!open) {
+      result.error = open.error();
+      return;
+    }
+    auto outcome = spec.role == "lb" ? configure_load_balancer(*open->host, m_deployment, spec, report)
+                                     : configure_worker(*open->host, m_deployment, spec, m_options, report);
+    if (!outcome) {
+      result.error = outcome.error();
+      say(spec.name, "FAILED: " + outcome.error().message);
+      return;
+    }
+    result.changed = outcome->changed;
+    if (outcome->nothing_to_do()) say(spec.name, "nothing to do");
+  }
+
+private:
+  void say(const std::string& host, const std::string& line) {
+    if (!m_options.progress) return;
+    std::lock_guard lock(m_mutex);
+    m_options.progress(host, line);
+  }
+
+  const Deployment& m_deployment;
+  const RolloutOptions& m_options;
+  std::mutex m_mutex;
+};
+
+} // namespace
+
+bool RolloutReport::ok() const {
+  for (const auto& host : hosts)
+    if (!host.ok()) return false;
+  return true;
+}
+
+std::string RolloutReport::summary() const {
+  std::ostringstream out;
+  std::size_t done = 0;
+  for (const auto& host : hosts) done += host.ok() ? 1U : 0U;
+  out << done << " of " << hosts.size() << " hosts done";
+  for (const auto& host : hosts) {
+    out << "\n  " << host.name << ": ";
+    if (!host.attempted) out << "not done (stopped before it)";
+    else if (host.error) out << "FAILED\n" << host.error->describe();
+    else if (host.changed.empty()) out << "nothing to do";
+    else out << host.changed.size() << (host.changed.size() == 1 ? " change" : " changes");
+  }
+  return out.str();
+}
+
+RolloutReport roll_out(const Deployment& deployment, const RolloutOptions& options) {
+  RolloutReport report;
+  std::vector<std::size_t> workers;
+  std::vector<std::size_t> balancers;
+  for (std::size_t i = 0; i < deployment.hosts.size(); ++i) {
+    report.hosts.push_back(HostResult{deployment.hosts[i].name, {}, false, {}, {}, false});
+    (deployment.hosts[i].role == "lb" ? balancers : workers).push_back(i);
+  }
+  Runner runner(deployment, options);
+  bool workers_ok = true;
+  if (options.mode == Mode::parallel) {
+    std::vector<std::thread> threads;
+    threads.reserve(workers.size());
+    for (const auto i : workers)
+      threads.emplace_back([&, i] { runner.work(deployment.hosts[i], report.hosts[i]); });
+    for (auto& thread : threads) thread.join();
+    for (const auto i : workers) workers_ok = workers_ok && report.hosts[i].ok();
+  } else {
+    // One at a time: the others keep serving while this one drains, restarts and is checked.
+    bool restarted_before = false;
+    for (const auto i : workers) {
+      if (restarted_before && !balancers.empty()) {
+        if (options.progress)
+          options.progress(deployment.hosts[i].name, "waiting " + std::to_string(options.settle.count() / 1000) +
+                                                       " s: nginx takes the restarted worker back first");
+        std::this_thread::sleep_for(options.settle);
+      }
+      runner.work(deployment.hosts[i], report.hosts[i]);
+      if (!report.hosts[i].ok()) {
+        workers_ok = false;
+        break;
+      }
+      const auto& changed = report.hosts[i].changed;
+      restarted_before = std::any_of(changed.begin(), changed.end(),
+                                     [](const std::string& c) { return c.find("restarted") != std::string::npos; });
+    }
+  }
+  // The load balancer's check goes through the workers: configure it only once they answer.
+  if (workers_ok)
+    for (const auto i : balancers) runner.work(deployment.hosts[i], report.hosts[i]);
+  return report;
+}
+
+RolloutReport stop_local(const Deployment& deployment,
+                         const std::function<void(const std::string&, const std::string&)>& progress) {
+  RolloutReport report;
+  // The load balancer first, so that no client is sent to a worker that is going away.
+  std::vector<const HostSpec*> order;
+  for (const auto& spec : deployment.hosts)
+    if (spec.role == "lb") order.push_back(&spec);
+  for (const auto& spec : deployment.hosts)
+    if (spec.role != "lb") order.push_back(&spec);
+  for (const auto* spec : order) {
+    HostResult result{spec->name, {}, true, {}, {}, false};
+    LocalHost host(spec->name);
+    const auto paths = local_paths(deployment.local_root / spec->name);
+    const bool was_running = spec->role == "lb" ? load_balancer_pid(host, paths) != 0 : worker_pid(host, paths) != 0;
+    auto stopped = spec->role == "lb" ? stop_load_balancer(host, paths, ServiceManager::pid_files)
+                                      : stop_worker(host, paths, ServiceManager::pid_files);
+    if (!stopped) result.error = stopped.error();
+    else if (was_running) result.changed.push_back("stopped");
+    if (progress) progress(spec->name, !stopped ? "FAILED: " + stopped.error().message : was_running ? "stopped" : "was not running");
+    report.hosts.push_back(std::move(result));
+  }
+  return report;
+}
+
+} // namespace fp::deploy
