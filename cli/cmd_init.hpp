@@ -9,6 +9,8 @@ namespace fp::cli {
 struct InitOptions {
   std::string file = "fpctl.yaml";
   bool force = false;
+  bool local = false;        // provider: local (this machine)
+  bool digitalocean = false; // provider: digitalocean
 };
 
 CLI::App* add_init_command(CLI::App& app, InitOptions& options);

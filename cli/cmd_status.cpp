@@ -1,6 +1,7 @@
 #include "cmd_status.hpp"
 
 #include "errors.hpp"
+#include "local_provider.hpp"
 #include "project.hpp"
 #include "terminal.hpp"
 
@@ -31,6 +32,7 @@ CLI::App* add_status_command(CLI::App& app, StatusOptions& o) {
 int run_status(const StatusOptions& o) {
   Project project = load_project(o.config);
   const plan::Plan& plan = project.plan;
+  if (plan.provider == plan::Provider::local) return local_status(project);
   const auto& catalog = pricing::embedded_catalog();
   infra::State state;
   if (o.refresh) {

@@ -1,6 +1,7 @@
 #include "cmd_teardown.hpp"
 
 #include "errors.hpp"
+#include "local_provider.hpp"
 #include "project.hpp"
 #include "terminal.hpp"
 
@@ -24,6 +25,7 @@ CLI::App* add_teardown_command(CLI::App& app, TeardownOptions& o) {
 int run_teardown(const TeardownOptions& o) {
   Project project = load_project(o.config);
   const plan::Plan& plan = project.plan;
+  if (plan.provider == plan::Provider::local) return local_teardown(project, o.yes);
   cloud::Client client = connect(plan, o.verbose);
   auto observed = infra::observe(client, plan.project, "");
   if (!observed) throw std::runtime_error(observed.error().describe());

@@ -1,6 +1,8 @@
 #include "cmd_up.hpp"
 
 #include "errors.hpp"
+#include "local_provider.hpp"
+#include "remote_deploy.hpp"
 #include "project.hpp"
 #include "terminal.hpp"
 
@@ -86,11 +88,14 @@ void resolve_auto_sources(std::vector<std::string>& sources) {
 } // namespace
 
 CLI::App* add_up_command(CLI::App& app, UpOptions& o) {
-  auto* cmd = app.add_subcommand("up", "Create the architecture of fpctl.yaml on DigitalOcean (shows the plan, asks first)");
+  auto* cmd = app.add_subcommand(
+    "up", "Create the architecture of fpctl.yaml and install it: droplets on DigitalOcean (shows the plan, asks first), or "
+          "processes on this machine with provider: local");
   cmd->add_option("-c,--config", o.config, "The plan (default: ./fpctl.yaml)");
   cmd->add_flag("--dry-run", o.dry_run, "Show what would be created, changed and deleted, and change nothing");
   cmd->add_flag("-y,--yes", o.yes, "Do not ask before spending");
   cmd->add_flag("-v,--verbose", o.verbose, "Log every API request and response (the token is redacted)");
+  cmd->add_flag("--infra-only", o.infra_only, "Create the infrastructure only; install nothing over SSH (later: 'fpctl deploy')");
   return cmd;
 }
 
@@ -98,6 +103,7 @@ int run_up(const UpOptions& o) {
   Project project = load_project(o.config);
   if (!project.note.empty()) std::cerr << "fpctl: " << project.note << "\n";
   const plan::Plan& plan = project.plan;
+  if (plan.provider == plan::Provider::local) return local_up(project, LocalUpOptions{o.dry_run});
   const auto& catalog = pricing::embedded_catalog();
   check_plan(plan, catalog);
   auto desired = infra::desired_infrastructure(plan);
@@ -135,9 +141,14 @@ int run_up(const UpOptions& o) {
       throw std::runtime_error(applied.error() + "\nWhat was created is recorded; run 'fpctl up' again to continue.");
     std::cout << "Infrastructure ready. State: " << infra::state_path(project.dir).string() << "\n";
   }
-  std::cout << "Installing fp-order-server and nginx over SSH is not part of this version of 'fpctl up' yet: the hosts "
-               "exist and are reachable with the key "
-            << identity->private_key.string() << ".\n";
+  if (o.infra_only) {
+    std::cout << "Nothing installed (--infra-only): 'fpctl deploy' installs fp-order-server and nginx on the droplets.\n";
+    return k_exit_ok;
+  }
+  infra::State state = load_state_for(project);
+  deploy_droplets(project, state, client, deploy::Mode::parallel, false);
+  if (const auto url = infra::entry_url(state, plan.workers.port))
+    std::cout << "The orders API answers at " << *url << ". 'fpctl bench' with no URL load-tests it.\n";
   return k_exit_ok;
 }
 

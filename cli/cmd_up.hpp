@@ -1,5 +1,7 @@
 // fpctl up: creates on DigitalOcean the architecture of fpctl.yaml (SSH key, VPC, droplets, managed
-// database, firewalls) after showing the plan and asking; a second run changes nothing.
+// database, firewalls) after showing the plan and asking, then installs fp-order-server and nginx
+// on the droplets over SSH; a second run changes nothing. With provider: local, the same roles run
+// as processes on this machine (local_provider.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,6 +14,7 @@ struct UpOptions {
   bool dry_run = false;
   bool yes = false;
   bool verbose = false;
+  bool infra_only = false; // create the infrastructure, install nothing over SSH
 };
 
 CLI::App* add_up_command(CLI::App& app, UpOptions& options);

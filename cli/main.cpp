@@ -2,7 +2,10 @@
 // Every command lives in a cmd_<verb>.cpp that binds flags and calls one library function.
 #include "cmd_bench.hpp"
 #include "cmd_cost.hpp"
+#include "cmd_deploy.hpp"
 #include "cmd_init.hpp"
+#include "cmd_logs.hpp"
+#include "cmd_ssh.hpp"
 #include "cmd_status.hpp"
 #include "cmd_teardown.hpp"
 #include "cmd_up.hpp"
@@ -19,7 +22,7 @@
 namespace {
 
 constexpr const char* k_version = "0.1.0";
-const std::vector<std::string> k_commands = {"bench", "cost", "init", "up", "status", "teardown"};
+const std::vector<std::string> k_commands = {"bench", "cost", "init", "up", "deploy", "status", "teardown", "ssh", "logs"};
 
 std::atomic<bool> g_stop{false};
 
@@ -46,10 +49,16 @@ int main(int argc, char** argv) {
   auto* init = add_init_command(app, init_options);
   UpOptions up_options;
   auto* up = add_up_command(app, up_options);
+  DeployOptions deploy_options;
+  auto* deploy = add_deploy_command(app, deploy_options);
   StatusOptions status_options;
   auto* status = add_status_command(app, status_options);
   TeardownOptions teardown_options;
   auto* teardown = add_teardown_command(app, teardown_options);
+  SshOptions ssh_options;
+  auto* ssh = add_ssh_command(app, ssh_options);
+  LogsOptions logs_options;
+  auto* logs = add_logs_command(app, logs_options);
 
   struct sigaction action {};
   action.sa_handler = on_interrupt;
@@ -71,8 +80,11 @@ int main(int argc, char** argv) {
     if (cost->parsed()) return run_cost(cost_options);
     if (init->parsed()) return run_init(init_options);
     if (up->parsed()) return run_up(up_options);
+    if (deploy->parsed()) return run_deploy(deploy_options);
     if (status->parsed()) return run_status(status_options);
     if (teardown->parsed()) return run_teardown(teardown_options);
+    if (ssh->parsed()) return run_ssh(ssh_options);
+    if (logs->parsed()) return run_logs(logs_options, g_stop);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
     std::cerr << "fpctl: error: " << e.what() << "\nRun 'fpctl --help' (or 'fpctl COMMAND --help') for usage.\n";

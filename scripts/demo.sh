@@ -43,8 +43,8 @@ database: {kind: managed, size: db-s-1vcpu-1gb}
 YAML
 echo; echo "\$ fpctl up --dry-run    # against dosim at $DIGITALOCEAN_API_URL"
 build/cli/fpctl up --dry-run -c "$work/fpctl.yaml"
-echo; echo "\$ fpctl up --yes"
-build/cli/fpctl up --yes -c "$work/fpctl.yaml" 2>&1 | grep -v '  waiting: '
+echo; echo "\$ fpctl up --yes --infra-only    # dosim has no hosts to install on"
+build/cli/fpctl up --yes --infra-only -c "$work/fpctl.yaml" 2>&1 | grep -v '  waiting: '
 echo; echo "\$ fpctl status"
 build/cli/fpctl status -c "$work/fpctl.yaml"
 echo; echo "\$ fpctl teardown --yes"

@@ -48,6 +48,9 @@ protected:
     std::vector<std::string> argv = {FPCTL_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"-c", (m_dir / "fpctl.yaml").string()});
+    // dosim's droplets have addresses no host answers on (until issue 7 gives them hosts): these
+    // tests are about the infrastructure, so `up` stops before installing over SSH.
+    if (!args.empty() && args.front() == "up") argv.push_back("--infra-only");
     ProcessOptions options;
     options.environment = env.empty() ? environment() : env;
     return run_command(argv, options, std::chrono::seconds(180));
@@ -187,7 +190,7 @@ TEST_F(FpctlUp, KilledMidwayTheNextRunConvergesWithoutDuplicates) {
   ProcessOptions options;
   options.environment = environment();
   options.output = m_dir / "killed.log";
-  auto process = Process::start({FPCTL_PATH, "up", "--yes", "-c", (m_dir / "fpctl.yaml").string()}, options);
+  auto process = Process::start({FPCTL_PATH, "up", "--yes", "--infra-only", "-c", (m_dir / "fpctl.yaml").string()}, options);
   // Kill it once the droplets are recorded (the creates were accepted; the waits are running).
   bool recorded = false;
   for (int i = 0; i < 400 && !recorded; ++i) {

@@ -1,0 +1,65 @@
+#include "remote_deploy.hpp"
+
+#include "deployment.hpp"
+#include "errors.hpp"
+
+#include "cloud/databases.hpp"
+#include "infra/ssh_identity.hpp"
+
+#include <iostream>
+
+namespace fp::cli {
+namespace {
+
+std::string database_url(const Project& project, const infra::State& state, cloud::Client& client) {
+  const plan::Plan& plan = project.plan;
+  switch (plan.database.kind) {
+  case plan::DatabaseKind::embedded:
+    return "sqlite:///var/lib/fpctl/orders.db";
+  case plan::DatabaseKind::droplet:
+    throw UsageError(plan.where("database.kind") +
+                     "this version of fpctl creates the database droplet but does not install PostgreSQL on it yet: "
+                     "use 'database: {kind: managed}' or 'embedded'");
+  case plan::DatabaseKind::managed:
+    break;
+  }
+  for (const auto& r : state.resources)
+    if (r.kind == "database") {
+      auto database = cloud::get_database(client, r.id);
+      if (!database) throw std::runtime_error(database.error().describe());
+      // The private side: the workers reach the cluster over the VPC, never the public internet.
+      std::string uri = database->private_connection.uri.empty() ? database->connection.uri : database->private_connection.uri;
+      if (uri.empty()) throw std::runtime_error("the API gave no connection details for the database " + r.name);
+      if (uri.find("sslmode=") == std::string::npos) uri += (uri.find('?') == std::string::npos ? "?" : "&") + std::string("sslmode=require");
+      return uri;
+    }
+  throw std::runtime_error("the state records no database for project '" + plan.project + "': run 'fpctl up' first");
+}
+
+} // namespace
+
+void deploy_droplets(const Project& project, infra::State& state, cloud::Client& client, deploy::Mode mode, bool restart) {
+  const plan::Plan& plan = project.plan;
+  auto identity = infra::load_or_generate_identity(plan.ssh.key, project.fpctl_dir(), "fpctl-" + plan.project);
+  if (!identity) throw UsageError(identity.error());
+  deploy::Deployment deployment;
+  deployment.identity = identity->private_key;
+  deployment.hosts = hosts_from_state(state, plan.project, plan.workers.port);
+  if (deployment.hosts.empty()) throw UsageError("no droplets recorded for project '" + plan.project + "': run 'fpctl up' first");
+  for (const auto& host : deployment.hosts)
+    if (host.address.empty()) throw std::runtime_error(host.name + " has no public address yet: run 'fpctl status --refresh'");
+  deployment.database_url = database_url(project, state, client);
+  deployment.server_binary = read_server_binary(server_binary_path());
+  deploy::RolloutOptions options;
+  options.mode = mode;
+  options.restart = restart;
+  options.progress = print_host_progress;
+  if (const char* seconds = std::getenv("FPCTL_SSH_TIMEOUT_S"); seconds != nullptr && *seconds != '\0')
+    options.connect_timeout = std::chrono::seconds(std::max(1L, std::strtol(seconds, nullptr, 10)));
+  const auto report = deploy::roll_out(deployment, options);
+  record_host_keys(report, state, infra::state_path(project.dir));
+  if (!report.ok()) throw std::runtime_error("the deployment is not complete: " + report.summary() + "\nRun the command again: finished hosts report nothing to do.");
+  std::cout << "Deployed: " << report.summary() << "\n";
+}
+
+} // namespace fp::cli
