@@ -62,6 +62,8 @@ tl::expected<StepOutcome, HostError> configure_worker(Host& host, const Deployme
   worker.environment.database_url = deployment.database_url;
   worker.environment.threads = deployment.worker_threads;
   if (deployment.local) worker.packages.clear();
+  // SQLite writes its file (and WAL) there; with PostgreSQL the unit may write nowhere at all.
+  if (deployment.database_url.rfind("sqlite://", 0) == 0) worker.unit.data_directory = worker.paths.data_dir;
   worker.restart = options.restart;
   return install_worker(host, worker, report);
 }

@@ -166,7 +166,7 @@ TEST(NginxConf, KeyLines) {
          "worker_processes auto;",
          "pid /run/nginx.pid;",
          "error_log /var/log/nginx/error.log warn;",
-         "worker_connections 4096;",
+         "worker_connections 32768;",
          "server_tokens off;",
          "access_log /var/log/nginx/access.log fp_upstream buffer=64k flush=1s;",
          "client_body_temp_path /var/lib/nginx/client_body;",
