@@ -18,7 +18,7 @@ int forget(const Project& project, infra::State state, const std::string& name) 
   // A key may outlive its host's record (a worker scaled away), so its name is accepted too.
   std::string host = name;
   if (state.host_keys.count(name) == 0) {
-    const std::string short_name = short_host_name(name, project.plan.project);
+    const std::string short_name = infra::host_name(name, project.plan.project);
     if (state.host_keys.count(short_name) != 0) host = short_name;
     else host = resolve_host(state, name).short_name;
   }

@@ -40,17 +40,12 @@ std::string read_server_binary(const std::filesystem::path& path) {
   return content.str();
 }
 
-std::string short_host_name(const std::string& resource_name, const std::string& project) {
-  const std::string prefix = project + "-";
-  return resource_name.rfind(prefix, 0) == 0 ? resource_name.substr(prefix.size()) : resource_name;
-}
-
 std::vector<deploy::HostSpec> hosts_from_state(const infra::State& state, const std::string& project, int worker_port) {
   std::vector<deploy::HostSpec> hosts;
   for (const auto& r : state.resources) {
     if ((r.kind != "droplet" && r.kind != "process") || (r.role != "lb" && r.role != "worker")) continue;
     deploy::HostSpec host;
-    host.name = short_host_name(r.name, project);
+    host.name = infra::host_name(r.name, project);
     host.role = r.role;
     host.address = r.public_ipv4;
     host.private_address = r.private_ipv4.empty() ? r.public_ipv4 : r.private_ipv4;

@@ -22,9 +22,6 @@ std::string read_server_binary(const std::filesystem::path& path);
 // their pinned host keys. `worker_port`: the plan's; a recorded port wins.
 std::vector<deploy::HostSpec> hosts_from_state(const infra::State& state, const std::string& project, int worker_port);
 
-// The short host name users type: "worker-2" for "<project>-worker-2".
-std::string short_host_name(const std::string& resource_name, const std::string& project);
-
 // Prints "  [worker-1] line" on stderr: progress of the hosts.
 void print_host_progress(const std::string& host, const std::string& line);
 

@@ -23,15 +23,6 @@
 namespace fp::cli {
 namespace {
 
-// "shop-worker-2" -> "worker-2" for project "shop" (as deployment.hpp's short_host_name, which
-// this file does not include so that it stays free of the deploy library).
-std::string without_project(const std::string& resource_name, const std::string& project) {
-  const std::string prefix = project + "-";
-  if (!project.empty() && resource_name.size() > prefix.size() && resource_name.rfind(prefix, 0) == 0)
-    return resource_name.substr(prefix.size());
-  return resource_name;
-}
-
 bool is_host(const infra::StateResource& r) { return r.kind == "droplet" || r.kind == "process"; }
 
 std::string list_names(const std::vector<Host>& hosts) {
@@ -88,7 +79,7 @@ std::string Host::role() const {
 std::vector<Host> hosts_of(const infra::State& state) {
   std::vector<Host> hosts;
   for (const auto& r : state.resources)
-    if (is_host(r)) hosts.push_back(Host{without_project(r.name, state.project), r});
+    if (is_host(r)) hosts.push_back(Host{infra::host_name(r.name, state.project), r});
   return hosts;
 }
 
@@ -101,7 +92,7 @@ Host resolve_host(const infra::State& state, const std::string& name) {
     if (h.short_name == name || h.resource.name == name) return h;
   std::vector<std::string> names;
   for (const auto& h : hosts) names.push_back(h.short_name);
-  const auto close = plan::closest(without_project(name, state.project), names);
+  const auto close = plan::closest(infra::host_name(name, state.project), names);
   throw UsageError("no host '" + name + "' in project '" + state.project + "'" +
                    (close.empty() ? std::string() : "; did you mean '" + close + "'?") + " The hosts are " +
                    list_names(hosts) + ".");

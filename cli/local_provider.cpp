@@ -104,7 +104,7 @@ deploy::Deployment local_deployment(const Project& project, const infra::State& 
 void record_pids(const Project& project, infra::State& state) {
   for (auto& r : state.resources) {
     if (r.kind != "process") continue;
-    const auto name = short_host_name(r.name, project.plan.project);
+    const auto name = infra::host_name(r.name, project.plan.project);
     deploy::LocalHost host(name);
     const auto paths = deploy::local_paths(local_root(project) / name);
     r.pid = r.role == "lb" ? deploy::load_balancer_pid(host, paths) : deploy::worker_pid(host, paths);
@@ -162,13 +162,13 @@ int local_up(const Project& project, const LocalUpOptions& options) {
     deploy::Deployment gone = local_deployment(project, state);
     std::erase_if(gone.hosts, [&](const deploy::HostSpec& h) {
       return std::none_of(removed.begin(), removed.end(),
-                          [&](const auto& r) { return short_host_name(r.name, plan.project) == h.name; });
+                          [&](const auto& r) { return infra::host_name(r.name, plan.project) == h.name; });
     });
     const auto stopped = deploy::stop_local(gone, print_host_progress);
     if (!stopped.ok()) throw std::runtime_error(stopped.summary());
     for (const auto& r : removed) {
       std::error_code error;
-      std::filesystem::remove_all(local_root(project) / short_host_name(r.name, plan.project), error);
+      std::filesystem::remove_all(local_root(project) / infra::host_name(r.name, plan.project), error);
       state.erase("process", r.name);
     }
   }

@@ -71,6 +71,13 @@ std::optional<std::string> entry_url(const State& state, int worker_port) {
   return std::nullopt;
 }
 
+std::string host_name(const std::string& resource_name, const std::string& project) {
+  const std::string prefix = project + "-";
+  if (!project.empty() && resource_name.size() > prefix.size() && resource_name.rfind(prefix, 0) == 0)
+    return resource_name.substr(prefix.size());
+  return resource_name;
+}
+
 std::filesystem::path state_path(const std::filesystem::path& config_directory) {
   return config_directory / ".fpctl" / "state.json";
 }

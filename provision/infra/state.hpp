@@ -53,6 +53,9 @@ struct State {
 // records neither (or no address yet). Droplets and local processes alike.
 std::optional<std::string> entry_url(const State& state, int worker_port);
 
+// The name users type for a host ("worker-2"): the resource's name without "<project>-".
+std::string host_name(const std::string& resource_name, const std::string& project);
+
 // The default location, relative to the directory of fpctl.yaml.
 std::filesystem::path state_path(const std::filesystem::path& config_directory);
 
