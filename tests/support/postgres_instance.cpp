@@ -67,9 +67,9 @@ void check(const CommandResult& result, const std::string& what) {
     throw std::runtime_error(what + " failed (exit code " + std::to_string(result.exit_code) + "):\n" + result.output);
 }
 
-std::string url_for(unsigned short port, const std::string& database, const std::string& sslmode) {
-  return std::string("postgresql://") + PostgresInstance::k_user + ":" + PostgresInstance::k_password +
-         "@127.0.0.1:" + std::to_string(port) + "/" + database + "?sslmode=" + sslmode;
+std::string url_for(const std::string& address, unsigned short port, const std::string& database, const std::string& sslmode) {
+  return std::string("postgresql://") + PostgresInstance::k_user + ":" + PostgresInstance::k_password + "@" + address +
+         ":" + std::to_string(port) + "/" + database + "?sslmode=" + sslmode;
 }
 
 } // namespace
@@ -100,24 +100,46 @@ PostgresInstance::PostgresInstance(PostgresOptions options) : m_options(options)
     give_to_server_user(certificate);
   }
 
+  write_hba();
   for (int attempt = 1;; ++attempt) {
-    m_port = free_port();
+    m_port = m_options.port != 0 ? m_options.port : free_port();
     std::filesystem::remove(m_dir / "server.log");
     try {
       launch();
       break;
     } catch (const std::runtime_error&) {
-      if (attempt >= k_port_attempts || log().find("could not bind") == std::string::npos) throw;
+      if (m_options.port != 0 || attempt >= k_port_attempts || log().find("could not bind") == std::string::npos) throw;
     }
   }
   check(run_command({tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                     std::string("CREATE DATABASE ") + k_database, url_for(m_port, "postgres", "disable")}),
+                     std::string("CREATE DATABASE ") + k_database,
+                     url_for(m_options.listen_address, m_port, "postgres", "disable")}),
         "CREATE DATABASE");
 }
 
 PostgresInstance::~PostgresInstance() { stop(); }
 
-std::string PostgresInstance::url(const std::string& sslmode) const { return url_for(m_port, k_database, sslmode); }
+std::string PostgresInstance::url(const std::string& sslmode) const {
+  return url_for(m_options.listen_address, m_port, k_database, sslmode);
+}
+
+void PostgresInstance::write_hba() const {
+  // Socket logins (the tests' own administration) are trusted; TCP logins need the password and
+  // one of the allowed sources. Everything else is refused.
+  std::string hba = "local all all trust\n";
+  const std::vector<std::string> loopback{"127.0.0.1/32", "::1/128"};
+  for (const auto& source : m_options.allowed_sources.empty() ? loopback : m_options.allowed_sources)
+    hba += "host all all " + source + " scram-sha-256\n";
+  const auto path = m_dir / "data" / "pg_hba.conf";
+  write_text(path, hba);
+  give_to_server_user(path);
+}
+
+void PostgresInstance::set_allowed_sources(const std::vector<std::string>& sources) {
+  m_options.allowed_sources = sources;
+  write_hba();
+  if (m_server) ::kill(m_server->pid(), SIGHUP);
+}
 
 void PostgresInstance::stop() {
   if (!m_server) return;
@@ -152,7 +174,7 @@ void PostgresInstance::launch() {
   std::vector<std::string> argv{tool("postgres"),
                                 "-D", (m_dir / "data").string(),
                                 "-p", port,
-                                "-c", "listen_addresses=127.0.0.1",
+                                "-c", "listen_addresses=" + m_options.listen_address,
                                 "-c", "unix_socket_directories=" + m_dir.path().string(),
                                 "-c", "max_connections=200",
                                 "-c", "shared_buffers=32MB",
@@ -175,7 +197,7 @@ void PostgresInstance::launch() {
       throw std::runtime_error("PostgreSQL exited while starting on port " + port + ":\n" + log());
     }
     const auto ready = run_command(
-      {tool("pg_isready"), "-q", "-h", "127.0.0.1", "-p", port, "-U", k_user, "-d", "postgres", "-t", "2"}, {}, 10s);
+      {tool("pg_isready"), "-q", "-h", m_options.listen_address, "-p", port, "-U", k_user, "-d", "postgres", "-t", "2"}, {}, 10s);
     if (ready.exit_code == 0) return;
     if (std::chrono::steady_clock::now() >= deadline) {
       m_server->stop(SIGKILL);

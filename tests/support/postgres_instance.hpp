@@ -14,6 +14,12 @@ namespace fp::test {
 
 struct PostgresOptions {
   bool ssl = false; // serve TLS with a self-signed certificate (clients then use sslmode=require)
+  // Where it listens (the simulator's managed clusters listen on a VPC address) and on which port
+  // (0: a free one; a fixed port is tried once).
+  std::string listen_address = "127.0.0.1";
+  unsigned short port = 0;
+  // Who may log in over TCP (CIDRs, as pg_hba.conf takes them); empty: only this machine's loopback.
+  std::vector<std::string> allowed_sources;
 };
 
 // Database `fp`, user `fp`, password `secret` (checked: TCP connections use scram-sha-256).
@@ -30,8 +36,13 @@ public:
   PostgresInstance(const PostgresInstance&) = delete;
   PostgresInstance& operator=(const PostgresInstance&) = delete;
 
-  // postgresql://fp:secret@127.0.0.1:PORT/fp?sslmode=SSLMODE
+  // postgresql://fp:secret@LISTEN_ADDRESS:PORT/fp?sslmode=SSLMODE
   std::string url(const std::string& sslmode = "disable") const;
+  const std::string& listen_address() const { return m_options.listen_address; }
+
+  // Rewrites pg_hba.conf for these sources (the trusted sources of a managed cluster) and makes
+  // the running server reload it (SIGHUP): a source no longer listed is refused from its next login.
+  void set_allowed_sources(const std::vector<std::string>& sources);
   unsigned short port() const { return m_port; }
   bool running() const { return m_server.has_value(); }
 
@@ -49,6 +60,7 @@ public:
 
 private:
   void launch(); // starts postgres and waits until it accepts connections
+  void write_hba() const;
   ProcessOptions as_server_user() const;
 
   PostgresOptions m_options;
