@@ -43,20 +43,21 @@ std::string read_server_binary(const std::filesystem::path& path) {
 std::vector<deploy::HostSpec> hosts_from_state(const infra::State& state, const std::string& project, int worker_port) {
   std::vector<deploy::HostSpec> hosts;
   for (const auto& r : state.resources) {
-    if ((r.kind != "droplet" && r.kind != "process") || (r.role != "lb" && r.role != "worker")) continue;
+    if ((r.kind != "droplet" && r.kind != "process") || (r.role != "lb" && r.role != "worker" && r.role != "db")) continue;
     deploy::HostSpec host;
     host.name = infra::host_name(r.name, project);
     host.role = r.role;
     host.address = r.public_ipv4;
     host.private_address = r.private_ipv4.empty() ? r.public_ipv4 : r.private_ipv4;
     host.ssh_port = r.ssh_port != 0 ? r.ssh_port : 22;
-    host.http_port = r.port != 0 ? r.port : (r.role == "lb" ? 80 : worker_port);
+    host.http_port = r.port != 0 ? r.port : r.role == "lb" ? 80 : r.role == "db" ? 5432 : worker_port;
     if (const auto key = state.host_keys.find(host.name); key != state.host_keys.end()) host.pinned_host_key = key->second;
     hosts.push_back(std::move(host));
   }
-  // worker-10 after worker-9: by role, then by the number in the name.
-  std::sort(hosts.begin(), hosts.end(), [](const deploy::HostSpec& a, const deploy::HostSpec& b) {
-    if (a.role != b.role) return a.role > b.role; // workers first, then the load balancer
+  // worker-10 after worker-9: by role (database, workers, load balancer), then by the number in the name.
+  const auto rank = [](const std::string& role) { return role == "db" ? 0 : role == "worker" ? 1 : 2; };
+  std::sort(hosts.begin(), hosts.end(), [&](const deploy::HostSpec& a, const deploy::HostSpec& b) {
+    if (a.role != b.role) return rank(a.role) < rank(b.role);
     if (a.name.size() != b.name.size()) return a.name.size() < b.name.size();
     return a.name < b.name;
   });

@@ -5,6 +5,7 @@
 
 #include "atomic_file.hpp"
 
+#include "deploy/database_step.hpp"
 #include "deploy/rollout.hpp"
 #include "infra/records.hpp"
 #include "infra/state.hpp"
@@ -56,10 +57,22 @@ std::string database_url(const Project& project) {
   return "sqlite://" + (local_root(project) / "data" / "orders.db").string();
 }
 
-std::string describe_database(const plan::Plan& plan) {
-  if (plan.database.kind == plan::DatabaseKind::embedded) return "SQLite, shared by the workers";
-  return "SQLite, shared by the workers (standing in for the plan's " + std::string(plan::to_string(plan.database.kind)) +
-         " PostgreSQL on this machine)";
+bool uses_postgres(const plan::Plan& plan) { return plan.database.kind != plan::DatabaseKind::embedded; }
+
+std::string describe_database(const Project& project) {
+  if (!uses_postgres(project.plan))
+    return "SQLite, shared by the workers: " + (local_root(project) / "data" / "orders.db").string();
+  return "PostgreSQL of its own (standing in for the plan's " + std::string(plan::to_string(project.plan.database.kind)) +
+         " database), in " + (local_root(project) / "db").string();
+}
+
+// PostgreSQL's server binaries, as Debian installs them (one directory per major version).
+void require_postgres() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", error))
+    if (std::filesystem::exists(entry.path() / "bin" / "postgres", error)) return;
+  throw UsageError("the plan's database is PostgreSQL, which is not installed here: install it with 'apt-get install "
+                   "postgresql', or set 'database: {kind: embedded}' in fpctl.yaml for SQLite");
 }
 
 infra::StateResource process_record(const std::string& project, const std::string& name, const std::string& role, int port) {
@@ -94,7 +107,9 @@ deploy::Deployment local_deployment(const Project& project, const infra::State& 
   deploy::Deployment deployment;
   deployment.local = true;
   deployment.local_root = local_root(project);
-  deployment.database_url = database_url(project);
+  // With a db host, its step makes the cluster and hands the workers its URL.
+  if (!uses_postgres(project.plan)) deployment.database_url = database_url(project);
+  deployment.database_memory_mb = 256; // a small cluster: it shares this machine
   deployment.hosts = hosts_from_state(state, project.plan.project, project.plan.workers.port);
   // Two threads a worker: N workers share this machine's cores with nginx and the load generator.
   deployment.worker_threads = 2;
@@ -107,7 +122,9 @@ void record_pids(const Project& project, infra::State& state) {
     const auto name = infra::host_name(r.name, project.plan.project);
     deploy::LocalHost host(name);
     const auto paths = deploy::local_paths(local_root(project) / name);
-    r.pid = r.role == "lb" ? deploy::load_balancer_pid(host, paths) : deploy::worker_pid(host, paths);
+    r.pid = r.role == "lb"   ? deploy::load_balancer_pid(host, paths)
+            : r.role == "db" ? deploy::database_pid(host, paths)
+                             : deploy::worker_pid(host, paths);
     r.status = r.pid != 0 ? "running" : "stopped";
   }
 }
@@ -122,6 +139,7 @@ int local_up(const Project& project, const LocalUpOptions& options) {
   const plan::Plan& plan = project.plan;
   if (plan.workers.count < 1) throw UsageError(plan.where("workers.count") + "provider: local needs at least one worker");
   require_nginx(plan);
+  if (uses_postgres(plan)) require_postgres();
   infra::State state = load_state_for(project);
   state.api_url = "local";
 
@@ -138,6 +156,9 @@ int local_up(const Project& project, const LocalUpOptions& options) {
   };
   if (with_lb) wanted.push_back(keep_or_pick("lb", "lb", base));
   for (int i = 1; i <= plan.workers.count; ++i) wanted.push_back(keep_or_pick("worker-" + std::to_string(i), "worker", base + i));
+  // PostgreSQL too takes its port from the project's range (not 5432, which a system cluster may
+  // hold), after the workers'.
+  if (uses_postgres(plan)) wanted.insert(wanted.begin(), keep_or_pick("db", "db", base + plan.workers.count + 1));
   std::vector<infra::StateResource> removed;
   for (const auto& r : state.resources)
     if (r.kind == "process" && std::none_of(wanted.begin(), wanted.end(), [&](const auto& w) { return w.name == r.name; }))
@@ -147,10 +168,10 @@ int local_up(const Project& project, const LocalUpOptions& options) {
   for (const auto& r : wanted) {
     const bool exists = find_process(state, r.name) != nullptr;
     std::cout << "  " << std::left << std::setw(8) << (exists ? "keep" : "start") << std::setw(10)
-              << (r.role == "lb" ? "nginx" : "server") << std::setw(28) << r.name << "127.0.0.1:" << r.port << "\n";
+              << (r.role == "lb" ? "nginx" : r.role == "db" ? "postgres" : "server") << std::setw(28) << r.name << "127.0.0.1:" << r.port << "\n";
   }
   for (const auto& r : removed) std::cout << "  " << std::left << std::setw(8) << "stop" << std::setw(10) << "server" << r.name << "\n";
-  std::cout << "  database: " << describe_database(plan) << ", " << (local_root(project) / "data" / "orders.db").string() << "\n";
+  std::cout << "  database: " << describe_database(project) << "\n";
   if (options.dry_run) {
     std::cout << "Dry run: nothing was started.\n";
     return k_exit_ok;
@@ -173,6 +194,14 @@ int local_up(const Project& project, const LocalUpOptions& options) {
     }
   }
   if (auto made = ensure_directory(local_root(project) / "data", 0700); !made) throw std::runtime_error(made.error());
+  if (uses_postgres(plan) && ::geteuid() == 0) {
+    // PostgreSQL refuses to run as root, so the cluster runs as `postgres`, which must be able to
+    // pass through .fpctl/ to reach it (search only: it still cannot list or read what is there).
+    for (const auto& dir : {project.fpctl_dir(), local_root(project)}) {
+      std::error_code error;
+      std::filesystem::permissions(dir, std::filesystem::perms::others_exec, std::filesystem::perm_options::add, error);
+    }
+  }
   // Recorded before anything starts: an interrupted up leaves the ports and names to find again.
   for (auto& r : wanted) state.upsert(r);
   save(project, state);
@@ -246,7 +275,7 @@ int local_teardown(const Project& project, bool yes) {
   }
   std::cout << "Project '" << project.plan.project << "' on this machine (provider: local):\n";
   for (const auto& name : names) std::cout << "  process   " << name << "\n";
-  std::cout << "  files     " << root.string() << " (logs and the SQLite database)\n";
+  std::cout << "  files     " << root.string() << " (logs and the database)\n";
   if (!yes && !confirm("Stop all of it and delete its files?")) {
     std::cerr << "fpctl: nothing was stopped.\n";
     return k_exit_usage;

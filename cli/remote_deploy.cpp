@@ -3,6 +3,7 @@
 #include "deployment.hpp"
 #include "errors.hpp"
 
+#include "catalog.hpp"
 #include "cloud/databases.hpp"
 #include "infra/ssh_identity.hpp"
 
@@ -17,9 +18,7 @@ std::string database_url(const Project& project, const infra::State& state, clou
   case plan::DatabaseKind::embedded:
     return "sqlite:///var/lib/fpctl/orders.db";
   case plan::DatabaseKind::droplet:
-    throw UsageError(plan.where("database.kind") +
-                     "this version of fpctl creates the database droplet but does not install PostgreSQL on it yet: "
-                     "use 'database: {kind: managed}' or 'embedded'");
+    return ""; // the database droplet's own step makes it and tells the workers (rollout.hpp)
   case plan::DatabaseKind::managed:
     break;
   }
@@ -49,6 +48,8 @@ void deploy_droplets(const Project& project, infra::State& state, cloud::Client&
   for (const auto& host : deployment.hosts)
     if (host.address.empty()) throw std::runtime_error(host.name + " has no public address yet: run 'fpctl status --refresh'");
   deployment.database_url = database_url(project, state, client);
+  if (const auto* size = pricing::embedded_catalog().droplet(plan.database.size))
+    deployment.database_memory_mb = size->memory_mib;
   deployment.server_binary = read_server_binary(server_binary_path());
   deploy::RolloutOptions options;
   options.mode = mode;

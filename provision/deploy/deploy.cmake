@@ -5,6 +5,9 @@ add_library(fp_deploy STATIC
   ssh_host.cpp
   local_host.cpp
   steps.cpp
+  database_step.cpp
+  open_host.cpp
+  host_sampler.cpp
   rollout.cpp)
 target_include_directories(fp_deploy PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/..)
 target_link_libraries(fp_deploy PUBLIC fp_deploy_files fp_ssh tl::expected Threads::Threads PRIVATE fp_common fp_warnings)

@@ -1,5 +1,8 @@
 #include "deploy/rollout.hpp"
 
+#include "deploy/database_step.hpp"
+#include "deploy/open_host.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <mutex>
@@ -9,37 +12,7 @@
 namespace fp::deploy {
 namespace {
 
-// A host to work on: this machine, or an SSH session (which the SshHost borrows).
-struct OpenHost {
-  std::unique_ptr<ssh::Session> session;
-  std::unique_ptr<Host> host;
-};
-
 using Report = std::function<void(const std::string&)>;
-
-tl::expected<OpenHost, HostError> open_host(const Deployment& deployment, const HostSpec& spec,
-                                            const RolloutOptions& options, const Report& report, HostResult& result) {
-  OpenHost open;
-  if (deployment.local) {
-    open.host = std::make_unique<LocalHost>(spec.name);
-    return open;
-  }
-  ssh::SshTarget target{spec.address, static_cast<unsigned short>(spec.ssh_port), deployment.ssh_user, deployment.identity};
-  ssh::ConnectOptions connect;
-  connect.label = spec.name;
-  connect.pinned_host_key = spec.pinned_host_key;
-  connect.total_timeout = options.connect_timeout;
-  connect.on_retry = [&](const ssh::ConnectProgress& p) {
-    report("waiting for SSH (" + p.error + "), attempt " + std::to_string(p.attempt + 1));
-  };
-  auto session = ssh::connect(target, connect);
-  if (!session) return tl::unexpected(session.error());
-  result.host_key = session->host_key().text();
-  result.first_contact = session->first_contact();
-  open.session = std::make_unique<ssh::Session>(std::move(*session));
-  open.host = std::make_unique<SshHost>(spec.name, *open.session);
-  return open;
-}
 
 HostPaths paths_for(const Deployment& deployment, const HostSpec& spec) {
   if (deployment.local) return local_paths(deployment.local_root / spec.name);
@@ -47,7 +20,8 @@ HostPaths paths_for(const Deployment& deployment, const HostSpec& spec) {
 }
 
 tl::expected<StepOutcome, HostError> configure_worker(Host& host, const Deployment& deployment, const HostSpec& spec,
-                                                      const RolloutOptions& options, const Report& report) {
+                                                      const RolloutOptions& options, const std::string& database_url,
+                                                      const Report& report) {
   WorkerSpec worker;
   worker.paths = paths_for(deployment, spec);
   auto manager = prepare_host(host, worker.paths, report);
@@ -59,11 +33,11 @@ tl::expected<StepOutcome, HostError> configure_worker(Host& host, const Deployme
   // every interface, its cloud firewall admitting only the load balancer.
   worker.environment.listen =
     (deployment.local || !deployment.remote_root.empty() ? "127.0.0.1:" : "0.0.0.0:") + std::to_string(spec.http_port);
-  worker.environment.database_url = deployment.database_url;
+  worker.environment.database_url = database_url;
   worker.environment.threads = deployment.worker_threads;
   if (deployment.local) worker.packages.clear();
   // SQLite writes its file (and WAL) there; with PostgreSQL the unit may write nowhere at all.
-  if (deployment.database_url.rfind("sqlite://", 0) == 0) worker.unit.data_directory = worker.paths.data_dir;
+  if (database_url.rfind("sqlite://", 0) == 0) worker.unit.data_directory = worker.paths.data_dir;
   worker.restart = options.restart;
   return install_worker(host, worker, report);
 }
@@ -90,20 +64,52 @@ tl::expected<StepOutcome, HostError> configure_load_balancer(Host& host, const D
   return install_load_balancer(host, lb, report);
 }
 
+tl::expected<DatabaseOutcome, HostError> configure_database(Host& host, const Deployment& deployment, const HostSpec& spec,
+                                                            const Report& report) {
+  DatabaseSpec database;
+  database.paths = paths_for(deployment, spec);
+  if (auto manager = prepare_host(host, database.paths, report); !manager) return tl::unexpected(manager.error());
+  database.install_packages = !deployment.local;
+  const bool loopback = deployment.local || !deployment.remote_root.empty();
+  // On a droplet only the private address: the database is never on the public internet.
+  database.settings.listen_address = loopback ? "127.0.0.1" : spec.private_address;
+  database.settings.port = spec.http_port;
+  database.settings.memory_mb = deployment.database_memory_mb;
+  for (const auto& worker : deployment.hosts)
+    if (worker.role == "worker") database.settings.allowed_sources.push_back(worker.private_address);
+  return install_database(host, database, report);
+}
+
 class Runner {
 public:
-  Runner(const Deployment& deployment, const RolloutOptions& options) : m_deployment(deployment), m_options(options) {}
+  Runner(const Deployment& deployment, const RolloutOptions& options)
+    : m_deployment(deployment), m_options(options), m_database_url(deployment.database_url) {}
 
   void work(const HostSpec& spec, HostResult& result) {
     result.attempted = true;
     const Report report = [&](const std::string& line) { say(spec.name, line); };
-    auto open = open_host(m_deployment, spec, m_options, report, result);
+    OpenOptions open_options;
+    open_options.connect_timeout = m_options.connect_timeout;
+    open_options.on_retry = report;
+    auto open = open_host(m_deployment, spec, open_options);
     if (!open) {
       result.error = open.error();
+      say(spec.name, "FAILED: " + open.error().message);
       return;
     }
-    auto outcome = spec.role == "lb" ? configure_load_balancer(*open->host, m_deployment, spec, report)
-                                     : configure_worker(*open->host, m_deployment, spec, m_options, report);
+    result.host_key = open->host_key;
+    result.first_contact = open->first_contact;
+    tl::expected<StepOutcome, HostError> outcome;
+    if (spec.role == "db") {
+      auto database = configure_database(*open->host, m_deployment, spec, report);
+      if (database) m_database_url = database->url;
+      if (database) outcome = std::move(database->step);
+      else outcome = tl::unexpected(database.error());
+    } else if (spec.role == "lb") {
+      outcome = configure_load_balancer(*open->host, m_deployment, spec, report);
+    } else {
+      outcome = configure_worker(*open->host, m_deployment, spec, m_options, m_database_url, report);
+    }
     if (!outcome) {
       result.error = outcome.error();
       say(spec.name, "FAILED: " + outcome.error().message);
@@ -122,6 +128,7 @@ private:
 
   const Deployment& m_deployment;
   const RolloutOptions& m_options;
+  std::string m_database_url; // the deployment's, or what the database host's step returned
   std::mutex m_mutex;
 };
 
@@ -150,13 +157,20 @@ std::string RolloutReport::summary() const {
 
 RolloutReport roll_out(const Deployment& deployment, const RolloutOptions& options) {
   RolloutReport report;
+  std::vector<std::size_t> databases;
   std::vector<std::size_t> workers;
   std::vector<std::size_t> balancers;
   for (std::size_t i = 0; i < deployment.hosts.size(); ++i) {
     report.hosts.push_back(HostResult{deployment.hosts[i].name, {}, false, {}, {}, false});
-    (deployment.hosts[i].role == "lb" ? balancers : workers).push_back(i);
+    const auto& role = deployment.hosts[i].role;
+    (role == "lb" ? balancers : role == "db" ? databases : workers).push_back(i);
   }
   Runner runner(deployment, options);
+  // The database first: the workers' environment holds its address and password.
+  for (const auto i : databases) {
+    runner.work(deployment.hosts[i], report.hosts[i]);
+    if (!report.hosts[i].ok()) return report;
+  }
   bool workers_ok = true;
   if (options.mode == Mode::parallel) {
     std::vector<std::thread> threads;
@@ -194,19 +208,22 @@ RolloutReport roll_out(const Deployment& deployment, const RolloutOptions& optio
 RolloutReport stop_local(const Deployment& deployment,
                          const std::function<void(const std::string&, const std::string&)>& progress) {
   RolloutReport report;
-  // The load balancer first, so that no client is sent to a worker that is going away.
+  // The load balancer first, so that no client is sent to a worker that is going away; the
+  // database last, once no worker uses it.
   std::vector<const HostSpec*> order;
-  for (const auto& spec : deployment.hosts)
-    if (spec.role == "lb") order.push_back(&spec);
-  for (const auto& spec : deployment.hosts)
-    if (spec.role != "lb") order.push_back(&spec);
+  for (const char* role : {"lb", "worker", "db"})
+    for (const auto& spec : deployment.hosts)
+      if (spec.role == role) order.push_back(&spec);
   for (const auto* spec : order) {
     HostResult result{spec->name, {}, true, {}, {}, false};
     LocalHost host(spec->name);
     const auto paths = local_paths(deployment.local_root / spec->name);
-    const bool was_running = spec->role == "lb" ? load_balancer_pid(host, paths) != 0 : worker_pid(host, paths) != 0;
+    const bool was_running = spec->role == "lb" ? load_balancer_pid(host, paths) != 0
+                             : spec->role == "db" ? database_pid(host, paths) != 0
+                                                  : worker_pid(host, paths) != 0;
     auto stopped = spec->role == "lb" ? stop_load_balancer(host, paths, ServiceManager::pid_files)
-                                      : stop_worker(host, paths, ServiceManager::pid_files);
+                   : spec->role == "db" ? stop_database(host, paths)
+                                        : stop_worker(host, paths, ServiceManager::pid_files);
     if (!stopped) result.error = stopped.error();
     else if (was_running) result.changed.push_back("stopped");
     if (progress) progress(spec->name, !stopped ? "FAILED: " + stopped.error().message : was_running ? "stopped" : "was not running");

@@ -1,4 +1,5 @@
-// Deploying a whole architecture: the workers, then the load balancer that needs them. `fpctl up`
+// Deploying a whole architecture: the database host (when the plan has one), the workers, then the
+// load balancer that needs them. `fpctl up`
 // configures the workers in parallel; `fpctl deploy` rolls: one worker at a time is drained
 // (SIGTERM makes fp-order-server close its listener, so nginx sends new connections to the others,
 // and finish what its open connections ask with `Connection: close`), updated, restarted and
@@ -20,11 +21,11 @@ namespace fp::deploy {
 
 struct HostSpec {
   std::string name;            // "worker-2": the short name users type (fpctl ssh worker-2)
-  std::string role;            // lb | worker
+  std::string role;            // lb | worker | db (PostgreSQL on a host of its own)
   std::string address;         // where fpctl reaches it (a droplet's public address, 127.0.0.1 locally)
   std::string private_address; // where the other hosts reach it
   int ssh_port = 22;
-  int http_port = 8080;        // worker: fp-order-server's port; lb: nginx's
+  int http_port = 8080;        // worker: fp-order-server's port; lb: nginx's; db: PostgreSQL's
   std::optional<std::string> pinned_host_key; // "TYPE BASE64"; none: first contact, recorded after
 };
 
@@ -37,7 +38,8 @@ struct Deployment {
   // pid files (prefixed_paths): tests deploy over SSH to loopback without touching the system.
   std::filesystem::path remote_root;
   std::string server_binary;           // the bytes of fp-order-server
-  std::string database_url;            // what every worker connects to
+  std::string database_url;            // what every worker connects to (a db host's step overrides it)
+  int database_memory_mb = 1024;       // a db host's memory: PostgreSQL's buffers are sized from it
   int worker_threads = 0;
   std::vector<HostSpec> hosts;
 };

@@ -37,7 +37,10 @@ protected:
   void SetUp() override {
     // A free port as the base: the load balancer takes it, worker N the next free ones above.
     m_base = free_port();
-    write_config(2);
+    // A project directory as users have them (mkdtemp makes it 0700): PostgreSQL, run as `postgres`
+    // when the tests are root, must be able to pass through it.
+    std::filesystem::permissions(m_dir.path(), std::filesystem::perms::others_exec, std::filesystem::perm_options::add);
+    write_config(2, "embedded");
   }
 
   void TearDown() override {
@@ -45,10 +48,11 @@ protected:
     fpctl({"teardown", "--yes"});
   }
 
-  void write_config(int workers) {
+  // database: embedded (SQLite shared by the workers) or managed (a PostgreSQL cluster of its own).
+  void write_config(int workers, const std::string& database) {
     std::ofstream(m_dir / "fpctl.yaml") << "project: shop\nprovider: local\nload_balancer: {kind: droplet}\n"
                                         << "workers: {count: " << workers << ", port: " << m_base << "}\n"
-                                        << "database: {kind: embedded}\n";
+                                        << "database: {kind: " << database << "}\n";
   }
 
   CommandResult fpctl(const std::vector<std::string>& args, std::chrono::seconds limit = std::chrono::seconds(180)) {
@@ -79,7 +83,9 @@ protected:
   unsigned short m_base = 0;
 };
 
+// The default plan's database is managed PostgreSQL: locally a cluster of fpctl's own (db host).
 TEST_F(LocalProviderTest, FullCycleUpBenchDeployTeardownLeavesNoProcess) {
+  write_config(2, "managed");
   const auto dry = fpctl({"up", "--dry-run"});
   ASSERT_EQ(dry.exit_code, 0) << dry.output;
   EXPECT_TRUE(contains(dry.output, "Dry run")) << dry.output;
@@ -88,8 +94,9 @@ TEST_F(LocalProviderTest, FullCycleUpBenchDeployTeardownLeavesNoProcess) {
   const auto up = fpctl({"up"});
   ASSERT_EQ(up.exit_code, 0) << up.output;
   EXPECT_TRUE(contains(up.output, "answering through nginx")) << up.output;
+  EXPECT_TRUE(contains(up.output, "[db] PostgreSQL started")) << up.output;
   const auto started = pids();
-  ASSERT_EQ(started.size(), 3U);
+  ASSERT_EQ(started.size(), 4U); // db, lb, worker-1, worker-2
   for (const int pid : started) EXPECT_TRUE(alive(pid)) << pid;
   EXPECT_EQ(entry(), "http://127.0.0.1:" + std::to_string(m_base));
 
@@ -106,6 +113,7 @@ TEST_F(LocalProviderTest, FullCycleUpBenchDeployTeardownLeavesNoProcess) {
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_TRUE(contains(again.output, "[worker-1] nothing to do")) << again.output;
   EXPECT_TRUE(contains(again.output, "[lb] nothing to do")) << again.output;
+  EXPECT_TRUE(contains(again.output, "[db] nothing to do")) << again.output;
   EXPECT_EQ(pids(), started);
 
   const auto status = fpctl({"status"});
@@ -134,7 +142,8 @@ TEST_F(LocalProviderTest, FullCycleUpBenchDeployTeardownLeavesNoProcess) {
   EXPECT_TRUE(WIFEXITED(*bench_status) && WEXITSTATUS(*bench_status) == 0) << bench_log;
   EXPECT_TRUE(contains(bench_log, "0(0.00%)")) << bench_log;
   const auto redeployed = pids();
-  EXPECT_NE(redeployed[1], started[1]) << "worker-1 was restarted";
+  EXPECT_EQ(redeployed[0], started[0]) << "the database is not restarted by a redeploy";
+  EXPECT_NE(redeployed[2], started[2]) << "worker-1 was restarted";
   for (const int pid : started) {
     if (std::find(redeployed.begin(), redeployed.end(), pid) == redeployed.end()) {
       EXPECT_FALSE(alive(pid)) << pid;
@@ -154,7 +163,7 @@ TEST_F(LocalProviderTest, FullCycleUpBenchDeployTeardownLeavesNoProcess) {
 
 TEST_F(LocalProviderTest, ScalesWorkersUpAndDown) {
   ASSERT_EQ(fpctl({"up"}).exit_code, 0);
-  write_config(3);
+  write_config(3, "embedded");
   const auto three = fpctl({"up"});
   ASSERT_EQ(three.exit_code, 0) << three.output;
   EXPECT_TRUE(contains(three.output, "[worker-3] fp-order-server started")) << three.output;
@@ -165,7 +174,7 @@ TEST_F(LocalProviderTest, ScalesWorkersUpAndDown) {
   int worker3 = 0;
   for (const auto& r : before.resources)
     if (r.name == "shop-worker-3") worker3 = r.pid;
-  write_config(1);
+  write_config(1, "embedded");
   const auto one = fpctl({"up"});
   ASSERT_EQ(one.exit_code, 0) << one.output;
   EXPECT_FALSE(alive(worker3));
@@ -196,7 +205,7 @@ TEST_F(LocalProviderTest, BadInputChangesNothing) {
   const auto zero = fpctl({"up"});
   EXPECT_EQ(zero.exit_code, 2) << zero.output;
   EXPECT_FALSE(std::filesystem::exists(m_dir / ".fpctl" / "local"));
-  write_config(2);
+  write_config(2, "embedded");
   const auto deploy = fpctl({"deploy"});
   EXPECT_EQ(deploy.exit_code, 2) << deploy.output;
   EXPECT_TRUE(contains(deploy.output, "run 'fpctl up' first")) << deploy.output;
