@@ -57,12 +57,6 @@ std::string tail_files(const std::vector<std::string>& files, int lines, bool fo
   return check + "exec tail -n " + std::to_string(lines) + (follow ? " -F" : "") + list;
 }
 
-// PostgreSQL's files have its version in their names: whatever /var/log/postgresql/*.log matches.
-std::string postgresql_files(int lines, bool follow) {
-  return "set -- /var/log/postgresql/*.log; if [ -e \"$1\" ]; then exec tail -n " + std::to_string(lines) +
-         (follow ? " -F" : "") + " \"$@\"; fi; ";
-}
-
 std::string journal(const std::string& unit, int lines, bool follow) {
   return "exec journalctl --no-pager -u " + ssh::shell_quote(unit) + " -n " + std::to_string(lines) + (follow ? " -f" : "");
 }
@@ -192,11 +186,9 @@ std::string remote_log_command(const std::string& role, int lines, bool follow) 
   } else if (role == "lb") {
     with_systemd = without = tail_files({"/var/log/nginx/access.log", "/var/log/nginx/error.log"}, lines, follow);
   } else if (role == "db") {
-    // Debian's PostgreSQL writes its log files even under systemd (the journal only has starts
-    // and stops), so the files come first when there are any.
-    with_systemd = postgresql_files(lines, follow) + journal("postgresql*", lines, follow);
-    without = postgresql_files(lines, follow) +
-              "echo \"fpctl: no log at /var/log/postgresql/*.log on this host\" >&2; exit 1";
+    // fpctl runs the database droplet's cluster itself with pg_ctl (deploy/database_step.hpp),
+    // which writes this file with or without systemd.
+    with_systemd = without = tail_files({"/var/log/fpctl/postgresql.log"}, lines, follow);
   } else {
     throw UsageError("fpctl does not know where a host of role '" + role + "' keeps its logs (roles: lb, worker, db)");
   }

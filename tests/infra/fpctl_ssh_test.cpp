@@ -296,8 +296,7 @@ TEST(RemoteLogCommand, PicksTheJournalOrTheFilesAndIsValidShell) {
   const auto lb = fp::cli::remote_log_command("lb", 7, false);
   EXPECT_TRUE(contains(lb, "tail -n 7 /var/log/nginx/access.log /var/log/nginx/error.log")) << lb;
   const auto db = fp::cli::remote_log_command("db", 9, false);
-  EXPECT_TRUE(contains(db, "/var/log/postgresql/*.log")) << db;
-  EXPECT_TRUE(contains(db, "journalctl --no-pager -u 'postgresql*' -n 9")) << db;
+  EXPECT_TRUE(contains(db, "/var/log/fpctl/postgresql.log")) << db;
   EXPECT_THROW(fp::cli::remote_log_command("cache", 5, false), fp::cli::UsageError);
 
   for (const char* role : {"worker", "lb", "db"})
