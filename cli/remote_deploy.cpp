@@ -5,9 +5,11 @@
 
 #include "catalog.hpp"
 #include "cloud/databases.hpp"
+#include "cloud/probe.hpp"
 #include "infra/ssh_identity.hpp"
 
 #include <iostream>
+#include <thread>
 
 namespace fp::cli {
 namespace {
@@ -33,6 +35,25 @@ std::string database_url(const Project& project, const infra::State& state, clou
       return uri;
     }
   throw std::runtime_error("the state records no database for project '" + plan.project + "': run 'fpctl up' first");
+}
+
+// From here, through the public address, as a user's browser or load test will come: a firewall
+// rule or a route that the hosts' own checks cannot see shows up now, not in the middle of a bench.
+void check_entry(const infra::State& state, int worker_port) {
+  const auto url = infra::entry_url(state, worker_port);
+  if (!url) return;
+  std::string last;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto status = cloud::probe_http(*url + "/healthz", std::chrono::seconds(5));
+    if (status && *status == 200) {
+      std::cout << "Checked from here: " << *url << "/healthz answers 200.\n";
+      return;
+    }
+    last = status ? "HTTP " + std::to_string(*status) : status.error();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  throw std::runtime_error("every host checked itself, but " + *url + "/healthz does not answer from here (" + last +
+                           "): check the firewall's port 80 rule and the load balancer ('fpctl logs lb')");
 }
 
 } // namespace
@@ -61,6 +82,7 @@ void deploy_droplets(const Project& project, infra::State& state, cloud::Client&
   record_host_keys(report, state, infra::state_path(project.dir));
   if (!report.ok()) throw std::runtime_error("the deployment is not complete: " + report.summary() + "\nRun the command again: finished hosts report nothing to do.");
   std::cout << "Deployed: " << report.summary() << "\n";
+  check_entry(state, plan.workers.port);
 }
 
 } // namespace fp::cli
