@@ -287,3 +287,20 @@ TEST_F(DatabaseStepTest, BadSettingsStopBeforeTheHostIsTouched) {
 }
 
 } // namespace
+
+namespace {
+
+// Not started here (the tests' hosts have no systemd of their own): the unit a droplet gets.
+TEST(DatabaseUnitTest, RunsThePostmasterOfTheClusterAsPostgresAndComesBackAtBoot) {
+  const auto unit = render_database_unit(droplet_paths(), "/usr/lib/postgresql/15/bin");
+  EXPECT_TRUE(contains(unit, "\nExecStart=/usr/lib/postgresql/15/bin/postgres -D /var/lib/fpctl/pg\n")) << unit;
+  EXPECT_TRUE(contains(unit, "\nType=notify\n")) << unit;
+  EXPECT_TRUE(contains(unit, "\nUser=postgres\n")) << unit;
+  EXPECT_TRUE(contains(unit, "\nKillSignal=SIGINT\n")) << unit;
+  EXPECT_TRUE(contains(unit, "\nExecStartPre=+/bin/mkdir -p /run/fpctl/postgresql\n")) << unit;
+  EXPECT_TRUE(contains(unit, "\nStandardError=append:/var/log/fpctl/postgresql.log\n")) << unit;
+  EXPECT_TRUE(contains(unit, "\nWantedBy=multi-user.target\n")) << unit;
+  EXPECT_EQ(database_unit_path(), "/etc/systemd/system/fpctl-postgresql.service");
+}
+
+} // namespace
