@@ -32,19 +32,12 @@ struct Cluster {
   std::string tool(const std::string& name) const { return as_server() + shell_quote(bindir + "/" + name); }
 };
 
-// The same zombie-aware test as steps.cpp's (a process counts as running when /proc has it, it is
-// not a zombie, and its command line contains $2 — here as a fixed string, the cluster's path).
-std::string alive_function() {
-  return "alive() { [ -n \"$1\" ] && [ -r /proc/$1/stat ] && "
-         "[ \"$(sed 's/.*) \\(.\\).*/\\1/' /proc/$1/stat)\" != Z ] && "
-         "tr '\\0' ' ' < /proc/$1/cmdline | grep -qF -- \"$2\"; }\n";
-}
 
 // The postmaster writes its pid on the first line of postmaster.pid and runs as
 // `postgres -D <cluster>` (pg_ctl passes the path it was given): both must match.
 std::string pid_query(const HostPaths& paths) {
   const std::string cluster = database_cluster_dir(paths);
-  return alive_function() + "pid=$(head -n 1 " + shell_quote(cluster + "/postmaster.pid") +
+  return alive_shell_function() + "pid=$(head -n 1 " + shell_quote(cluster + "/postmaster.pid") +
          " 2>/dev/null); if alive \"$pid\" " + shell_quote(cluster) + "; then echo \"$pid\"; fi";
 }
 
@@ -441,7 +434,7 @@ tl::expected<void, HostError> stop_database(Host& host, const HostPaths& paths) 
                               ? "if [ -f " + shell_quote(database_unit_path()) + " ]; then systemctl --no-ask-password stop " +
                                   k_database_unit + " >/dev/null 2>&1; fi\n"
                               : std::string();
-  const std::string command = alive_function() + "cd / || exit 1\n" + first + "if alive " + p + " " + shell_quote(dir) +
+  const std::string command = alive_shell_function() + "cd / || exit 1\n" + first + "if alive " + p + " " + shell_quote(dir) +
                               "; then " + cluster->tool("pg_ctl") + " -D " + shell_quote(dir) + " -m fast -w -t " +
                               std::to_string(k_pg_ctl_wait_seconds) + " stop >/dev/null 2>&1; fi\n"
                               "i=0; while alive " + p + " " + shell_quote(dir) + "; do\n"

@@ -8,24 +8,15 @@ namespace {
 using namespace std::chrono_literals;
 using ssh::shell_quote;
 
-// A process counts as running when /proc has it and it is not a zombie (an orphan whose parent
-// never reaps it still answers kill -0), and its command line names the program: a pid file left
-// behind must never make fpctl signal an unrelated process that reused the number.
-std::string alive_function() {
-  return "alive() { [ -n \"$1\" ] && [ -r /proc/$1/stat ] && "
-         "[ \"$(sed 's/.*) \\(.\\).*/\\1/' /proc/$1/stat)\" != Z ] && "
-         "tr '\\0' ' ' < /proc/$1/cmdline | grep -q -- \"$2\"; }\n";
-}
-
 // Prints the pid when the pid file names a live process running `program`.
 std::string pid_query(const std::string& pid_file, const std::string& program) {
-  return alive_function() + "pid=$(cat " + shell_quote(pid_file) + " 2>/dev/null | head -n 1); if alive \"$pid\" " +
+  return alive_shell_function() + "pid=$(cat " + shell_quote(pid_file) + " 2>/dev/null | head -n 1); if alive \"$pid\" " +
          shell_quote(program) + "; then echo \"$pid\"; fi";
 }
 
 // SIGTERM (or `signal`), then waiting up to 60 s for the exit (the server drains first), then SIGKILL.
 std::string stop_by_pid_file(const std::string& pid_file, const std::string& program, const std::string& signal) {
-  return alive_function() + "f=" + shell_quote(pid_file) + "\npid=$(cat \"$f\" 2>/dev/null | head -n 1)\n" +
+  return alive_shell_function() + "f=" + shell_quote(pid_file) + "\npid=$(cat \"$f\" 2>/dev/null | head -n 1)\n" +
          "if alive \"$pid\" " + shell_quote(program) + "; then\n  kill -" + signal +
          " \"$pid\"\n  i=0\n  while alive \"$pid\" " + shell_quote(program) +
          "; do\n    i=$((i+1)); if [ $i -gt 600 ]; then kill -KILL \"$pid\"; break; fi; sleep 0.1\n  done\nfi\nrm -f \"$f\"";
@@ -37,7 +28,7 @@ std::string health_loop(const std::string& url, int tries, const std::string& pi
   std::string exit_early;
   if (!pid_file.empty())
     exit_early = " if ! alive \"$(cat " + shell_quote(pid_file) + " 2>/dev/null)\" " + shell_quote(program) + "; then exit 2; fi;";
-  return (pid_file.empty() ? std::string() : alive_function()) + "i=0; until curl -fsS --max-time 2 -o /dev/null " +
+  return (pid_file.empty() ? std::string() : alive_shell_function()) + "i=0; until curl -fsS --max-time 2 -o /dev/null " +
          shell_quote(url) + " 2>/dev/null; do" + exit_early + " i=$((i+1)); if [ $i -ge " + std::to_string(tries) +
          " ]; then exit 1; fi; sleep 0.2; done";
 }
@@ -74,6 +65,16 @@ std::string nginx_command(const HostPaths& paths, const std::string& conf) {
 }
 
 } // namespace
+
+// A process counts as running when /proc has it and it is not a zombie (an orphan whose parent
+// never reaps it still answers kill -0), and its command line contains the expected text (a fixed
+// string): a pid file left behind must never make fpctl signal an unrelated process that reused
+// the number.
+std::string alive_shell_function() {
+  return "alive() { [ -n \"$1\" ] && [ -r /proc/$1/stat ] && "
+         "[ \"$(sed 's/.*) \\(.\\).*/\\1/' /proc/$1/stat)\" != Z ] && "
+         "tr '\\0' ' ' < /proc/$1/cmdline | grep -qF -- \"$2\"; }\n";
+}
 
 std::string_view to_string(ServiceManager manager) {
   return manager == ServiceManager::systemd ? "systemd" : "pid files";

@@ -65,6 +65,10 @@ tl::expected<StepOutcome, HostError> install_load_balancer(Host& host, const Loa
 tl::expected<void, HostError> stop_worker(Host& host, const HostPaths& paths, ServiceManager manager);
 tl::expected<void, HostError> stop_load_balancer(Host& host, const HostPaths& paths, ServiceManager manager);
 
+// A shell function `alive PID TEXT`: true when PID runs, is not a zombie, and its command line
+// contains TEXT. Every step checks a recorded pid with it before signalling it.
+std::string alive_shell_function();
+
 // The pid recorded for a service run with pid files, if it is alive (0 otherwise).
 int worker_pid(Host& host, const HostPaths& paths);
 int load_balancer_pid(Host& host, const HostPaths& paths);
