@@ -7,5 +7,6 @@ target_sources(fp_bench PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/report_csv.cpp
   ${CMAKE_CURRENT_LIST_DIR}/report_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/report_html.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/svg_chart.cpp
   ${CMAKE_CURRENT_LIST_DIR}/thresholds.cpp
 )
