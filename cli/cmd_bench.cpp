@@ -5,6 +5,7 @@
 #include "project.hpp"
 #include "report.hpp"
 #include "run.hpp"
+#include "run_store.hpp"
 #include "search.hpp"
 #include "terminal.hpp"
 #include "thresholds.hpp"
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 namespace fp::cli {
@@ -144,29 +146,70 @@ CLI::App* add_bench_command(CLI::App& app, BenchOptions& o, FindOptions& f, CLI:
 
 namespace {
 
-// Without a URL: the load balancer of the deployment recorded for ./fpctl.yaml (or --config), else
-// its first worker.
-std::string deployment_url(const BenchOptions& o) {
-  const Project project = load_project(o.config);
-  const infra::State state = load_state_for(project);
+// Without a URL the target is the deployment recorded for ./fpctl.yaml (or --config): its load
+// balancer, else its first worker. Such runs are kept with the deployment, in .fpctl/runs/.
+struct DeploymentTarget {
+  Project project;
+  infra::State state;
+  std::string url;
+};
+
+std::optional<DeploymentTarget> deployment_target(const BenchOptions& o) {
+  if (!o.url.empty()) return std::nullopt;
+  Project project = load_project(o.config);
+  infra::State state = load_state_for(project);
   const auto url = infra::entry_url(state, project.plan.workers.port);
   if (!url)
     throw UsageError("bench: no target: give its URL (e.g. 'fpctl bench http://127.0.0.1:8000'), or create a deployment "
                      "with 'fpctl up' first (" + infra::state_path(project.dir).string() +
                      " records no load balancer or worker with an address)");
   std::cerr << "fpctl: load-testing the deployment of project '" << project.plan.project << "' at " << *url << "\n";
-  return *url;
+  return DeploymentTarget{std::move(project), std::move(state), *url};
 }
 
 // What every run of `bench` and `bench find` shares: target, scenario, threads, timeouts.
-bench::RunOptions base_options(const BenchOptions& o) {
+bench::RunOptions base_options(const BenchOptions& o, const std::optional<DeploymentTarget>& deployment) {
   bench::RunOptions options;
-  options.target = o.url.empty() ? deployment_url(o) : o.url;
+  options.target = deployment ? deployment->url : o.url;
   options.scenario = scenario(o);
   options.threads = static_cast<std::uint32_t>(o.threads);
   options.connect_timeout = duration_flag(o.connect_timeout, "--connect-timeout");
   options.request_timeout = duration_flag(o.timeout, "--timeout");
   return options;
+}
+
+// run.json's common part: what was load-tested, how, and the deployment's resources at the time.
+report::RunMetadata run_metadata(const DeploymentTarget& d, const bench::RunOptions& options, std::string command) {
+  report::RunMetadata meta;
+  meta.command = std::move(command);
+  meta.scenario = options.scenario.name;
+  meta.target = options.target;
+  meta.project = d.project.plan.project;
+  meta.provider = std::string(plan::to_string(d.project.plan.provider));
+  for (const auto& r : d.state.resources) {
+    if (r.kind != "droplet" && r.kind != "database" && r.kind != "process") continue;
+    meta.deployment.push_back({r.kind, r.name, r.role, r.size, r.created_at, r.public_ipv4, r.private_ipv4, r.port});
+  }
+  return meta;
+}
+
+// Keeps a run in .fpctl/runs/<UTC start>-<label>/ and says where; false (after saying why) when it
+// could not be written. The load was spent either way, so the console report has been printed first.
+// `hosts_json`: the host sampler's JSON for hosts.json, when the hosts were sampled.
+bool keep_run(const DeploymentTarget& d, report::RunMetadata meta, const bench::RunResult* result,
+              std::chrono::system_clock::time_point started, const std::string& label, Terminal& terminal,
+              const std::string& hosts_json = {}) {
+  meta.started = report::iso_utc(started);
+  meta.ended = report::iso_utc(std::chrono::system_clock::now());
+  auto directory = report::create_run_directory(report::runs_directory(d.project.dir), started, label);
+  auto written = directory ? report::write_run(*directory, meta, result, hosts_json)
+                           : tl::expected<void, std::string>(tl::unexpected(directory.error()));
+  if (!written) {
+    terminal.print("fpctl: error: keeping the run with the deployment: " + written.error());
+    return false;
+  }
+  std::cerr << "fpctl: results kept in " << directory->string() << " ('fpctl report' assembles the report)\n";
+  return true;
 }
 
 class FindObserver final : public bench::SearchObserver {
@@ -193,8 +236,9 @@ private:
 } // namespace
 
 int run_bench_find(const BenchOptions& o, const FindOptions& f, const std::atomic<bool>& stop) {
+  const auto deployment = deployment_target(o);
   bench::SearchOptions search;
-  search.base = base_options(o);
+  search.base = base_options(o, deployment);
   search.duration = duration_flag(f.duration, "--duration");
   search.probe = duration_flag(f.probe, "--probe");
   search.start_rate = rate_flag(f.start_rate, "--start-rate");
@@ -213,10 +257,32 @@ int run_bench_find(const BenchOptions& o, const FindOptions& f, const std::atomi
   }
   Terminal terminal;
   FindObserver observer(terminal, o.quiet);
+  const auto started = std::chrono::system_clock::now();
   auto found = f.question == "max-rps" ? bench::find_max_rps(search, observer, stop)
                                        : bench::find_peak_users(search, observer, stop);
   terminal.finish();
   if (!found) throw std::runtime_error("bench find: " + found.error());
+  bool kept = true;
+  if (deployment) {
+    auto meta = run_metadata(*deployment, search.base, "find");
+    meta.question = f.question;
+    meta.duration = f.duration;
+    meta.interrupted = stop;
+    if (f.question == "max-rps") {
+      meta.model = "open";
+      meta.connections = std::get<bench::OpenModel>(search.base.model).connections;
+      meta.probe = f.probe;
+      meta.start_rate = search.start_rate;
+    } else {
+      meta.model = "closed";
+      meta.spawn_rate = search.spawn_rate;
+    }
+    meta.answer = found->answer;
+    meta.note = found->note;
+    for (const auto& trial : found->trials) meta.trials.push_back(report::to_record(trial));
+    const bench::RunResult* confirming = found->confirming ? &*found->confirming : nullptr;
+    kept = keep_run(*deployment, std::move(meta), confirming, started, "find-" + f.question, terminal);
+  }
   if (found->confirming) std::cout << bench::format_console_report(*found->confirming, Terminal::stdout_color());
   const std::string what = f.question == "max-rps" ? "maximum RPS at 0% failures"
                                                    : "peak users at 0% failures (spawn rate " + f.spawn_rate + "/s)";
@@ -229,11 +295,13 @@ int run_bench_find(const BenchOptions& o, const FindOptions& f, const std::atomi
   }
   if (!found->note.empty()) std::cout << "note: " << found->note << "\n";
   if (stop) return k_exit_interrupted;
-  return found->answer ? k_exit_ok : k_exit_request_failures;
+  if (!found->answer) return k_exit_request_failures;
+  return kept ? k_exit_ok : k_exit_failure;
 }
 
 int run_bench(const BenchOptions& o, const std::atomic<bool>& stop) {
-  bench::RunOptions options = base_options(o);
+  const auto deployment = deployment_target(o);
+  bench::RunOptions options = base_options(o, deployment);
   if (!o.run_time.empty()) options.run_time = duration_flag(o.run_time, "--run-time");
   if (!o.requests.empty()) options.max_requests = count_flag(o.requests, "--requests");
   if (options.run_time.count() == 0 && !options.max_requests) {
@@ -283,6 +351,23 @@ int run_bench(const BenchOptions& o, const std::atomic<bool>& stop) {
   if (!o.csv_prefix.empty()) report("--csv", bench::write_csv(*result, o.csv_prefix));
   if (!o.json_path.empty()) report("--json", bench::write_json(*result, o.json_path));
   if (!o.html_path.empty()) report("--html", bench::write_html(*result, o.html_path));
+  if (deployment) {
+    auto meta = run_metadata(*deployment, options, "bench");
+    meta.duration = o.run_time;
+    meta.interrupted = result->stopped_early;
+    if (const auto* closed = std::get_if<bench::ClosedModel>(&options.model)) {
+      meta.model = "closed";
+      meta.users = closed->users;
+      meta.spawn_rate = closed->spawn_rate;
+    } else if (const auto* arrival = std::get_if<bench::OpenModel>(&options.model)) {
+      meta.model = "open";
+      if (!o.rate.empty()) meta.rate = arrival->start_rate;
+      meta.stages = o.stages;
+      meta.connections = arrival->connections;
+    }
+    if (!keep_run(*deployment, std::move(meta), &*result, result->started, options.scenario.name, terminal))
+      write_failed = true;
+  }
 
   const auto breaches = bench::evaluate_thresholds(thresholds, *result);
   for (const auto& breach : breaches) terminal.print("fpctl: threshold breached: " + breach.threshold + " (" + breach.observed + ")");

@@ -5,6 +5,7 @@
 #include "cmd_deploy.hpp"
 #include "cmd_init.hpp"
 #include "cmd_logs.hpp"
+#include "cmd_report.hpp"
 #include "cmd_ssh.hpp"
 #include "cmd_status.hpp"
 #include "cmd_teardown.hpp"
@@ -22,7 +23,7 @@
 namespace {
 
 constexpr const char* k_version = "0.1.0";
-const std::vector<std::string> k_commands = {"bench", "cost", "init", "up", "deploy", "status", "teardown", "ssh", "logs"};
+const std::vector<std::string> k_commands = {"bench", "cost", "init", "up", "deploy", "status", "teardown", "ssh", "logs", "report"};
 
 std::atomic<bool> g_stop{false};
 
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
   auto* ssh = add_ssh_command(app, ssh_options);
   LogsOptions logs_options;
   auto* logs = add_logs_command(app, logs_options);
+  ReportOptions report_options;
+  auto* report = add_report_command(app, report_options);
 
   struct sigaction action {};
   action.sa_handler = on_interrupt;
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
     if (teardown->parsed()) return run_teardown(teardown_options);
     if (ssh->parsed()) return run_ssh(ssh_options);
     if (logs->parsed()) return run_logs(logs_options, g_stop);
+    if (report->parsed()) return run_report(report_options);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
     std::cerr << "fpctl: error: " << e.what() << "\nRun 'fpctl --help' (or 'fpctl COMMAND --help') for usage.\n";

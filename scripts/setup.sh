@@ -27,6 +27,8 @@ packages=(
   openssh-server openssh-client libssl-dev   # sshd and ssh-keygen for the SSH tests; libcrypto for SHA-256
   # the DigitalOcean simulator's responses and fpctl's requests are validated against the official schemas
   python3-jsonschema python3-yaml
+  # fpctl report's HTML page is checked in a headless browser
+  chromium
   # benchmark anchors and reference tools (Locust: its CSV formats are compared with ours)
   wrk python3-locust
 )
