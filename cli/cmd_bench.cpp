@@ -1,6 +1,9 @@
 #include "cmd_bench.hpp"
 
 #include "errors.hpp"
+#include "deploy/host_sampler.hpp"
+#include "deployment.hpp"
+#include "infra/ssh_identity.hpp"
 #include "infra/state.hpp"
 #include "project.hpp"
 #include "report.hpp"
@@ -212,6 +215,37 @@ bool keep_run(const DeploymentTarget& d, report::RunMetadata meta, const bench::
   return true;
 }
 
+// The hosts the sampler reaches: this machine for provider: local (sampled once), else the
+// droplets over SSH with the project's key and their pinned host keys, as 'fpctl deploy' reaches them.
+deploy::Deployment sampled_hosts(const DeploymentTarget& d) {
+  deploy::Deployment hosts;
+  hosts.hosts = hosts_from_state(d.state, d.project.plan.project, d.project.plan.workers.port);
+  if (d.project.plan.provider == plan::Provider::local) {
+    hosts.local = true;
+    return hosts;
+  }
+  auto identity = infra::load_or_generate_identity(d.project.plan.ssh.key, d.project.fpctl_dir(), "fpctl-" + d.project.plan.project);
+  if (!identity) throw UsageError(identity.error());
+  hosts.identity = identity->private_key;
+  return hosts;
+}
+
+// While a deployment is load-tested, each host's /proc is read once a second (CPU, memory,
+// network, load): the graphs the students screenshot from DigitalOcean's dashboard.
+std::optional<deploy::Sampling> start_sampling(const std::optional<DeploymentTarget>& deployment) {
+  if (!deployment) return std::nullopt;
+  return deploy::Sampling::start(sampled_hosts(*deployment));
+}
+
+// hosts.json's text; a host whose sampling ended early is said once (its error is kept in the file too).
+std::string stop_sampling(std::optional<deploy::Sampling>& sampling, Terminal& terminal) {
+  if (!sampling) return {};
+  const auto series = sampling->stop();
+  for (const auto& host : series)
+    if (!host.error.empty()) terminal.print("fpctl: warning: sampling " + host.host + " stopped early: " + host.error);
+  return deploy::to_json(series, 1.0).dump(1) + "\n";
+}
+
 class FindObserver final : public bench::SearchObserver {
 public:
   FindObserver(Terminal& terminal, bool quiet) : m_status(terminal, quiet), m_terminal(terminal) {}
@@ -258,9 +292,11 @@ int run_bench_find(const BenchOptions& o, const FindOptions& f, const std::atomi
   Terminal terminal;
   FindObserver observer(terminal, o.quiet);
   const auto started = std::chrono::system_clock::now();
+  auto sampling = start_sampling(deployment);
   auto found = f.question == "max-rps" ? bench::find_max_rps(search, observer, stop)
                                        : bench::find_peak_users(search, observer, stop);
   terminal.finish();
+  const std::string hosts_json = stop_sampling(sampling, terminal);
   if (!found) throw std::runtime_error("bench find: " + found.error());
   bool kept = true;
   if (deployment) {
@@ -281,7 +317,7 @@ int run_bench_find(const BenchOptions& o, const FindOptions& f, const std::atomi
     meta.note = found->note;
     for (const auto& trial : found->trials) meta.trials.push_back(report::to_record(trial));
     const bench::RunResult* confirming = found->confirming ? &*found->confirming : nullptr;
-    kept = keep_run(*deployment, std::move(meta), confirming, started, "find-" + f.question, terminal);
+    kept = keep_run(*deployment, std::move(meta), confirming, started, "find-" + f.question, terminal, hosts_json);
   }
   if (found->confirming) std::cout << bench::format_console_report(*found->confirming, Terminal::stdout_color());
   const std::string what = f.question == "max-rps" ? "maximum RPS at 0% failures"
@@ -335,8 +371,10 @@ int run_bench(const BenchOptions& o, const std::atomic<bool>& stop) {
   }
 
   StatusObserver observer(terminal, o.quiet);
+  auto sampling = start_sampling(deployment);
   auto result = bench::run_load(options, observer, stop);
   terminal.finish();
+  const std::string hosts_json = stop_sampling(sampling, terminal);
   if (!result) throw std::runtime_error("bench: " + result.error());
 
   std::cout << bench::format_console_report(*result, Terminal::stdout_color()) << std::flush;
@@ -365,7 +403,7 @@ int run_bench(const BenchOptions& o, const std::atomic<bool>& stop) {
       meta.stages = o.stages;
       meta.connections = arrival->connections;
     }
-    if (!keep_run(*deployment, std::move(meta), &*result, result->started, options.scenario.name, terminal))
+    if (!keep_run(*deployment, std::move(meta), &*result, result->started, options.scenario.name, terminal, hosts_json))
       write_failed = true;
   }
 

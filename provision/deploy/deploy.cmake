@@ -10,4 +10,4 @@ add_library(fp_deploy STATIC
   host_sampler.cpp
   rollout.cpp)
 target_include_directories(fp_deploy PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/..)
-target_link_libraries(fp_deploy PUBLIC fp_deploy_files fp_ssh tl::expected Threads::Threads PRIVATE fp_common fp_warnings)
+target_link_libraries(fp_deploy PUBLIC fp_deploy_files fp_ssh tl::expected nlohmann_json::nlohmann_json Threads::Threads PRIVATE fp_common fp_warnings)

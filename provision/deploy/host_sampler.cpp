@@ -18,6 +18,9 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view k_section_start = "==> ";
 constexpr std::string_view k_section_end = " <==";
 constexpr const char* k_local_name = "this machine";
+constexpr int k_late_reads_tolerated = 3;
+// 1 EiB: beyond any machine, and far enough from INT64_MAX that sums and rounding cannot overflow.
+constexpr std::int64_t k_max_memory_kb = std::int64_t{1} << 50;
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) text.remove_prefix(1);
@@ -104,7 +107,8 @@ tl::expected<void, std::string> parse_meminfo(const std::vector<std::string_view
     if (key != "MemTotal" && key != "MemAvailable" && key != "MemFree" && key != "Buffers" && key != "Cached") continue;
     const auto parts = fields(line.substr(colon + 1));
     const auto value = parts.empty() ? std::nullopt : number<std::int64_t>(parts[0]);
-    if (!value || *value < 0) return tl::unexpected("/proc/meminfo: malformed " + std::string(key) + " line");
+    if (!value || *value < 0 || *value > k_max_memory_kb)
+      return tl::unexpected("/proc/meminfo: malformed " + std::string(key) + " line");
     kb[key] = *value;
   }
   if (!kb.count("MemTotal") || kb["MemTotal"] <= 0) return tl::unexpected(std::string("/proc/meminfo has no MemTotal"));
@@ -144,7 +148,12 @@ tl::expected<void, std::string> parse_net_dev(const std::vector<std::string_view
 
 std::uint64_t increase(std::uint64_t before, std::uint64_t after) { return after >= before ? after - before : 0; }
 
-double rounded(double value, double step) { return std::round(value / step) * step; }
+// To `decimals` places; dividing by a power of ten (not multiplying by 0.1) keeps 1.015 from
+// printing as 1.0150000000000001.
+double rounded(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
 
 double seconds_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -174,12 +183,12 @@ HostSample sample_between(const ProcSnapshot& before, const ProcSnapshot& after,
   HostSample sample;
   const auto total = increase(before.cpu_total, after.cpu_total);
   const auto idle = std::min(increase(before.cpu_idle, after.cpu_idle), total);
-  if (total > 0) sample.cpu_percent = rounded(100.0 * static_cast<double>(total - idle) / static_cast<double>(total), 0.1);
+  if (total > 0) sample.cpu_percent = rounded(100.0 * static_cast<double>(total - idle) / static_cast<double>(total), 1);
   sample.load1 = after.load1;
   sample.mem_total_mb = kb_to_mb(after.mem_total_kb);
   sample.mem_used_mb = kb_to_mb(after.mem_total_kb - after.mem_available_kb);
   if (seconds > 0) {
-    const auto kbps = [&](std::uint64_t bytes) { return rounded(static_cast<double>(bytes) * 8.0 / 1000.0 / seconds, 0.1); };
+    const auto kbps = [&](std::uint64_t bytes) { return rounded(static_cast<double>(bytes) * 8.0 / 1000.0 / seconds, 1); };
     sample.rx_kbps = kbps(increase(before.rx_bytes, after.rx_bytes));
     sample.tx_kbps = kbps(increase(before.tx_bytes, after.tx_bytes));
   }
@@ -198,9 +207,42 @@ struct Sampling::State {
   std::vector<std::thread> threads;
   std::optional<std::vector<HostSeries>> result; // after stop()
 
-  void fail(std::size_t index, std::string error) {
+  // Records why sampling this host ended; false, for `return fail(...)` in read_once.
+  bool fail(std::size_t index, std::string error) {
     std::lock_guard lock(mutex);
     series[index].error = std::move(error);
+    return false;
+  }
+
+  // What one host's thread carries from one read to the next.
+  struct Reading {
+    std::optional<ProcSnapshot> previous; // the baseline of the next sample
+    Clock::time_point previous_at;
+    int late = 0; // reads in a row that ran out of time
+  };
+
+  // One read of /proc on `host`, and the sample since the previous one; false: the host failed.
+  bool read_once(std::size_t index, Host& host, Reading& reading) {
+    const auto asked = Clock::now();
+    auto answer = host.run(proc_snapshot_command(), options.command_timeout);
+    if (!answer && answer.error().kind == ssh::ErrorKind::timeout && ++reading.late < k_late_reads_tolerated)
+      return true; // a host at 100% CPU may answer late: the next sample spans the gap
+    if (!answer) return fail(index, answer.error().describe());
+    reading.late = 0;
+    if (!answer->ok())
+      return fail(index, host.name() + ": reading /proc failed (exit status " + std::to_string(answer->exit_status) + "): " +
+                           std::string(trim(answer->err)));
+    auto snapshot = parse_proc_snapshot(answer->out);
+    if (!snapshot) return fail(index, host.name() + ": " + snapshot.error());
+    if (reading.previous) {
+      auto sample = sample_between(*reading.previous, *snapshot, seconds_between(reading.previous_at, asked));
+      sample.t = rounded(seconds_between(started, asked), 3);
+      std::lock_guard lock(mutex);
+      series[index].samples.push_back(sample);
+    }
+    reading.previous = *snapshot;
+    reading.previous_at = asked;
+    return true;
   }
 
   // One host's thread: connect, then read /proc once per interval until stop() or a failure.
@@ -209,34 +251,17 @@ struct Sampling::State {
     open_options.connect_timeout = options.connect_timeout;
     open_options.attempt_timeout = std::min(options.connect_timeout, std::chrono::milliseconds(std::chrono::seconds(5)));
     auto open = open_host(deployment, spec, open_options);
-    if (!open) return fail(index, open.error().describe());
-    const std::string command = proc_snapshot_command();
-    std::optional<ProcSnapshot> previous;
-    Clock::time_point previous_at;
+    if (!open) {
+      fail(index, open.error().describe());
+      return;
+    }
+    Reading reading;
     for (;;) {
-      {
-        std::lock_guard lock(mutex);
-        if (stopping) return;
-      }
       const auto asked = Clock::now();
-      auto answer = open->host->run(command, options.command_timeout);
-      if (!answer) return fail(index, answer.error().describe());
-      if (!answer->ok())
-        return fail(index, spec.name + ": reading /proc failed (exit status " + std::to_string(answer->exit_status) + "): " +
-                             std::string(trim(answer->err)));
-      auto snapshot = parse_proc_snapshot(answer->out);
-      if (!snapshot) return fail(index, spec.name + ": " + snapshot.error());
-      if (previous) {
-        auto sample = sample_between(*previous, *snapshot, seconds_between(previous_at, asked));
-        sample.t = rounded(seconds_between(started, asked), 0.001);
-        std::lock_guard lock(mutex);
-        series[index].samples.push_back(sample);
-      }
-      previous = *snapshot;
-      previous_at = asked;
+      if (!read_once(index, *open->host, reading)) return;
       // The next read is one interval after this one was asked for, however long it took.
       std::unique_lock lock(mutex);
-      wake.wait_until(lock, asked + options.interval, [&] { return stopping; });
+      if (wake.wait_until(lock, asked + options.interval, [&] { return stopping; })) return;
     }
   }
 };
@@ -276,10 +301,13 @@ Sampling Sampling::start(const Deployment& deployment, const SamplingOptions& op
   }
   for (const auto& spec : state->deployment.hosts) state->series.push_back(HostSeries{spec.name, spec.role, {}, {}});
   state->started = Clock::now();
-  State* shared = state.get(); // owned by the Sampling, which joins every thread before it goes away
+  State* shared = state.get();
+  // Owned before the first thread starts: should starting another one throw, the destructor still
+  // stops and joins those already running.
+  Sampling sampling(std::move(state));
   for (std::size_t i = 0; i < shared->deployment.hosts.size(); ++i)
     shared->threads.emplace_back([shared, i] { shared->sample_host(i, shared->deployment.hosts[i]); });
-  return Sampling(std::move(state));
+  return sampling;
 }
 
 std::vector<HostSeries> Sampling::stop() {

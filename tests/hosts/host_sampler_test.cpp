@@ -122,6 +122,7 @@ TEST(ProcSnapshotTest, MalformedTextIsAnErrorThatSaysWhat) {
     {snapshot_text("cpu 1 2 3 4", "MemTotal: 5 kB\n", load, net), "neither MemAvailable nor MemFree"},
     {snapshot_text("cpu 1 2 3 4", "MemTotal: lots kB\nMemAvailable: 1 kB\n", load, net), "malformed MemTotal"},
     {snapshot_text("cpu 1 2 3 4", "MemTotal: 10 kB\nMemAvailable: -1 kB\n", load, net), "malformed MemAvailable"},
+    {snapshot_text("cpu 1 2 3 4", "MemTotal: 9223372036854775807 kB\nMemAvailable: 1 kB\n", load, net), "malformed MemTotal"},
     {snapshot_text("cpu 1 2 3 4", k_meminfo_a, "", net), "/proc/loadavg: malformed"},
     {snapshot_text("cpu 1 2 3 4", k_meminfo_a, "nan 0 0", net), "/proc/loadavg: malformed"},
     {snapshot_text("cpu 1 2 3 4", k_meminfo_a, load, "  eth0: 1 2 3\n"), "eth0 has fewer than 9 counters"},
@@ -262,7 +263,14 @@ TEST(HostSamplerLocalTest, ADeploymentWithoutHostsSamplesNothing) {
   EXPECT_TRUE(to_json({}, 1.0).at("hosts").empty());
 }
 
-// The pids of every process below `root` (sshd's per-connection processes), from /proc.
+std::string command_name(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
+// The pids of every process below `root`, from /proc.
 std::vector<pid_t> descendants(pid_t root) {
   std::vector<std::pair<pid_t, pid_t>> parent_of; // (pid, ppid)
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
@@ -309,10 +317,13 @@ protected:
     return spec;
   }
 
-  // The whole host going away: its connections first (stopping sshd alone leaves them open), then sshd.
+  // The host's SSH side going away: its connections' sshd processes first (stopping the listener
+  // alone leaves them open), then the listener. Only sshd's own processes: a shell killed mid-way
+  // could leave a lock of the login user's shell start-up files (pyenv's rehash) behind for others.
   void kill_second_host() {
     const auto pid = static_cast<pid_t>(std::stol(read_file(m_second->directory() / "sshd.pid")));
-    for (const pid_t child : descendants(pid)) ::kill(child, SIGKILL);
+    for (const pid_t child : descendants(pid))
+      if (command_name(child).rfind("sshd", 0) == 0) ::kill(child, SIGKILL); // sshd, sshd-session (OpenSSH 9.8+)
     m_second->stop();
   }
 

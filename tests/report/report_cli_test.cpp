@@ -113,6 +113,10 @@ TEST_F(ReportCliTest, BenchWithoutUrlKeepsItsRunWithTheDeployment) {
   ASSERT_TRUE(result) << result.error();
   EXPECT_GT(result->requests, 0U);
   EXPECT_FALSE(result->timeline.empty());
+  // The hosts were sampled during the run: provider: local is this machine, sampled once.
+  const std::string hosts = read_file(c.runs[0] / "hosts.json");
+  EXPECT_TRUE(contains(hosts, "\"host\": \"this machine\"")) << hosts;
+  EXPECT_TRUE(contains(hosts, "\"cpu_percent\"")) << hosts;
 }
 
 TEST_F(ReportCliTest, FindKeepsItsAnswerAndTrials) {
