@@ -1024,7 +1024,9 @@ class PgTlsTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     try {
-      s_postgres = std::make_unique<PostgresInstance>(PostgresOptions{.ssl = true});
+      PostgresOptions options;
+      options.ssl = true;
+      s_postgres = std::make_unique<PostgresInstance>(options);
     } catch (const std::exception& e) {
       s_setup_error = e.what();
     }
