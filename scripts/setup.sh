@@ -29,6 +29,8 @@ packages=(
   python3-jsonschema python3-yaml
   # fpctl report's HTML page is checked in a headless browser
   chromium
+  # dosim's droplets that exist: network namespaces, overlays, cloud firewalls as nftables rules
+  nftables util-linux
   # benchmark anchors and reference tools (Locust: its CSV formats are compared with ours)
   wrk python3-locust
 )

@@ -1,11 +1,12 @@
 // Where a droplet "runs". The simulator keeps the API side (status, actions, timing); a host decides
-// what exists behind it. SimulatedDropletHost only hands out addresses. Issue 7 will add a host that
-// backs each droplet with a network namespace and a real sshd: it implements this interface and the
-// simulator passes it in instead, nothing else changes.
+// what exists behind it. SimulatedDropletHost only hands out addresses; NamespaceDropletHost
+// (netns_droplet_host.hpp, `dosim --hosts netns`) backs each droplet with a network namespace, a
+// private mount namespace and a real sshd, and enforces the cloud firewalls.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace fp::dosim {
 
@@ -17,6 +18,23 @@ struct DropletPlacement {
   bool ipv6 = false;
   bool public_networking = true;
   std::string user_data;
+  std::vector<std::string> ssh_public_keys; // "ssh-ed25519 AAAA... comment", the keys given at creation
+};
+
+// One inbound rule of a cloud firewall as it applies to one droplet: sources already resolved to
+// addresses (tags and droplet ids replaced by those droplets' public and private IPv4).
+struct FirewallInboundRule {
+  std::string protocol;             // tcp, udp or icmp
+  std::string ports;                // as the API stores them: "0" (all), "22", "8000-9000"
+  std::vector<std::string> sources; // IPv4/IPv6 addresses or CIDRs; empty: the rule admits nothing
+  bool operator==(const FirewallInboundRule&) const = default;
+};
+
+// What the cloud firewalls say about one droplet's inbound traffic.
+struct DropletFirewall {
+  bool enforced = false; // false: no firewall covers the droplet, everything may come in (as on DigitalOcean)
+  std::vector<FirewallInboundRule> inbound;
+  bool operator==(const DropletFirewall&) const = default;
 };
 
 struct DropletAddresses {
@@ -37,6 +55,8 @@ public:
   virtual void activate(std::int64_t id) = 0;
   // Deleted, or its creation failed: release everything.
   virtual void destroy(std::int64_t id) = 0;
+  // The firewalls covering the droplet, after any change (called often; unchanged input is cheap).
+  virtual void apply_firewall(std::int64_t /*id*/, const DropletFirewall& /*firewall*/) {}
 };
 
 // Addresses only: public IPv4 from 198.18.0.0/15 (reserved for testing, never routed), private

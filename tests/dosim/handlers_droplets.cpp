@@ -60,6 +60,18 @@ json networks_json(const DropletAddresses& a) {
   return {{"v4", v4}, {"v6", v6}};
 }
 
+// A key of the account named by its id (number or text) or its fingerprint; nullptr when none is.
+const json* find_ssh_key(const World& world, const json& wanted) {
+  for (const auto& key : world.ssh_keys) {
+    if ((wanted.is_number_integer() && key["id"] == wanted) ||
+        (wanted.is_string() && (key["fingerprint"] == wanted ||
+                                std::to_string(key["id"].get<std::int64_t>()) == wanted.get<std::string>()))) {
+      return &key;
+    }
+  }
+  return nullptr;
+}
+
 int live_droplets(const World& world) {
   return static_cast<int>(std::count_if(world.droplets.begin(), world.droplets.end(),
                                         [](const auto& d) { return !d.second.gone_at; }));
@@ -117,11 +129,7 @@ ApiResponse create_droplets(World& world, Call& call) {
     if (!body["ssh_keys"].is_array()) return unprocessable("ssh_keys must be a list of key ids or fingerprints");
     std::string invalid;
     for (const auto& k : body["ssh_keys"]) {
-      const bool known = std::any_of(world.ssh_keys.begin(), world.ssh_keys.end(), [&](const json& key) {
-        return (k.is_number_integer() && key["id"] == k) || (k.is_string() && (key["fingerprint"] == k ||
-                                                                               std::to_string(key["id"].get<std::int64_t>()) == k.get<std::string>()));
-      });
-      if (!known) invalid += (invalid.empty() ? "" : ", ") + (k.is_string() ? k.get<std::string>() : k.dump());
+      if (!find_ssh_key(world, k)) invalid += (invalid.empty() ? "" : ", ") + (k.is_string() ? k.get<std::string>() : k.dump());
     }
     if (!invalid.empty()) return unprocessable(invalid + " are invalid key identifiers for Droplet creation.");
   }
@@ -173,13 +181,19 @@ ApiResponse create_droplets(World& world, Call& call) {
   if (body_bool(body, "backups", false)) features.push_back("backups");
   if (body_bool(body, "with_droplet_agent", false)) features.push_back("droplet_agent");
 
+  // The keys' public halves: a droplet host installs them as root's authorized_keys.
+  std::vector<std::string> ssh_public_keys;
+  if (body.contains("ssh_keys") && body["ssh_keys"].is_array()) {
+    for (const auto& k : body["ssh_keys"]) ssh_public_keys.push_back(find_ssh_key(world, k)->value("public_key", ""));
+  }
+
   const json region_json = world.catalog().region_json(*region);
   json created = json::array();
   json links = json::array();
   for (const auto& name : names) {
     const auto id = world.new_droplet_id();
     const auto action_id = world.new_action_id();
-    DropletPlacement placement{id, name, region->slug, vpc_range, ipv6, public_networking, user_data};
+    DropletPlacement placement{id, name, region->slug, vpc_range, ipv6, public_networking, user_data, ssh_public_keys};
     DropletRecord record;
     record.networks = networks_json(world.host().place(placement));
     record.object = {{"id", id},

@@ -1,6 +1,7 @@
 // dosim: the DigitalOcean API simulator. Binds flags to the library, prints the URL it listens on
 // as the first line of stdout, serves until SIGTERM/SIGINT and exits 0. See docs/DOSIM.md.
 #include "http_listener.hpp"
+#include "netns_droplet_host.hpp"
 #include "simulator.hpp"
 
 #include <CLI/CLI.hpp>
@@ -36,14 +37,26 @@ std::pair<std::string, unsigned short> parse_listen(const std::string& text) {
   return {host, static_cast<unsigned short>(port)};
 }
 
-int serve(const std::string& listen, SimulatorOptions options, const std::string& faults_file) {
+// --hosts: where droplets run. nullptr: the simulator's default (addresses only).
+std::unique_ptr<DropletHost> make_droplet_host(const std::string& hosts) {
+  if (hosts != "netns") return nullptr;
+  NetnsHostOptions options;
+  options.log = [](const std::string& message) { std::cerr << "dosim: " << message << std::endl; };
+  auto host = NamespaceDropletHost::create(World::k_first_droplet_id, std::move(options));
+  if (!host) throw UsageError("--hosts netns: " + host.error());
+  return std::move(*host);
+}
+
+int serve(const std::string& listen, SimulatorOptions options, const std::string& faults_file, const std::string& hosts) {
   const auto [host, port] = parse_listen(listen);
   if (!faults_file.empty()) {
     auto document = read_config_file(faults_file);
     if (!document) throw UsageError("--faults: " + document.error());
     options.faults = *document;
   }
-  auto simulator = Simulator::create(std::move(options));
+  // The simulator owns the host: when SIGTERM ends io.run() and serve returns, the simulator goes
+  // and its host stops every droplet and removes the bridges (--hosts netns).
+  auto simulator = Simulator::create(std::move(options), make_droplet_host(hosts));
   if (!simulator) throw UsageError(simulator.error());
 
   boost::asio::io_context io(1);
@@ -74,6 +87,7 @@ int main(int argc, char** argv) {
   std::string state_dir;
   std::string spec = FP_DOSIM_DEFAULT_SPEC;
   double delay_scale = -1;
+  std::string hosts = "addresses";
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one")->capture_default_str();
   app.add_option("--token", token, "accept only this bearer token (default: any non-empty token)");
   app.add_option("--faults", faults_file, "JSON or YAML file: delays, rate limits, account, fault rules");
@@ -81,6 +95,11 @@ int main(int argc, char** argv) {
   app.add_option("--delay-scale", delay_scale,
                  "multiply every simulated delay by this (0.01: 30 s become 0.3 s; 0: instant)");
   app.add_option("--spec", spec, "the bundled OpenAPI file requests are validated against")->capture_default_str();
+  app.add_option("--hosts", hosts,
+                 "where droplets run: addresses (in memory only) or netns (a network namespace with a real sshd "
+                 "each; needs root)")
+    ->check(CLI::IsMember({"addresses", "netns"}))
+    ->capture_default_str();
   app.set_version_flag("--version", "dosim 0.1.0");
   try {
     app.parse(argc, argv);
@@ -95,7 +114,7 @@ int main(int argc, char** argv) {
     }
     options.state_dir = state_dir;
     options.spec = spec;
-    return serve(listen, std::move(options), faults_file);
+    return serve(listen, std::move(options), faults_file, hosts);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e); // --help, --version
     std::cerr << "dosim: error: " << e.what() << "\nRun 'dosim --help' for usage.\n";

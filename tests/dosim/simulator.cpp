@@ -42,7 +42,7 @@ tl::expected<std::unique_ptr<Simulator>, std::string> Simulator::create(Simulato
                                                                         std::unique_ptr<DropletHost> host) {
   auto schemas = SchemaCatalog::load(options.spec);
   if (!schemas) return tl::unexpected(schemas.error());
-  if (!host) host = std::make_unique<SimulatedDropletHost>(3164444);
+  if (!host) host = std::make_unique<SimulatedDropletHost>(World::k_first_droplet_id);
   std::unique_ptr<Simulator> sim(new Simulator(std::move(options), std::move(host), std::move(*schemas)));
   if (auto set = sim->set_faults(sim->m_options.faults); !set) return tl::unexpected("faults: " + set.error());
   if (sim->m_options.delay_scale) sim->m_faults.delay_scale = *sim->m_options.delay_scale;
@@ -107,9 +107,14 @@ void Simulator::save_state() {
 }
 
 ApiResponse Simulator::handle(const ApiRequest& request) {
-  if (request.path.rfind("/_dosim/", 0) == 0) return handle_control(request);
+  if (request.path.rfind("/_dosim/", 0) == 0) {
+    ApiResponse response = handle_control(request);
+    m_world.sync_firewalls(); // the clock may have moved droplets on
+    return response;
+  }
   json entry = {{"method", request.method}, {"path", request.path}, {"query", request.query}};
   ApiResponse response = handle_api(request, entry);
+  m_world.sync_firewalls();
   entry["status"] = response.status;
   m_log.add(std::move(entry));
   if (request.method != "GET") save_state();

@@ -95,6 +95,56 @@ void World::advance(SimTime now) {
   }
 }
 
+namespace {
+
+std::vector<std::string> droplet_addresses(const DropletRecord& d) {
+  std::vector<std::string> out;
+  if (!d.networks.is_object() || !d.networks.contains("v4")) return out;
+  for (const auto& n : d.networks["v4"]) {
+    if (n.contains("ip_address") && n["ip_address"].is_string()) out.push_back(n["ip_address"].get<std::string>());
+  }
+  return out;
+}
+
+bool lists_id(const json& ids, std::int64_t id) {
+  return ids.is_array() && std::find(ids.begin(), ids.end(), json(id)) != ids.end();
+}
+
+} // namespace
+
+DropletFirewall World::firewall_for(std::int64_t id) const {
+  DropletFirewall out;
+  const auto droplet = droplets.find(id);
+  if (droplet == droplets.end()) return out;
+  for (const auto& f : firewalls) {
+    const json& o = f.object;
+    bool covers = lists_id(o.value("droplet_ids", json()), id);
+    for (const auto& t : o.value("tags", json::array())) covers = covers || (t.is_string() && has_tag(droplet->second.object, t.get<std::string>()));
+    if (!covers) continue;
+    out.enforced = true;
+    for (const auto& rule : o.value("inbound_rules", json::array())) {
+      FirewallInboundRule r{rule.value("protocol", ""), rule.value("ports", "0"), {}};
+      const json sources = rule.value("sources", json::object());
+      for (const auto& a : sources.value("addresses", json::array())) {
+        if (a.is_string()) r.sources.push_back(a.get<std::string>());
+      }
+      for (const auto& [other_id, other] : droplets) {
+        bool named = lists_id(sources.value("droplet_ids", json()), other_id);
+        for (const auto& t : sources.value("tags", json::array())) named = named || (t.is_string() && has_tag(other.object, t.get<std::string>()));
+        if (!named) continue;
+        for (auto& a : droplet_addresses(other)) r.sources.push_back(std::move(a));
+      }
+      // load_balancer_uids: a managed load balancer's address exists only in the API, so they admit nothing.
+      out.inbound.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+void World::sync_firewalls() {
+  for (const auto& [id, d] : droplets) m_host.apply_firewall(id, firewall_for(id));
+}
+
 json World::to_json() const {
   json out;
   out["next_ids"] = {{"droplet", m_next_droplet_id}, {"action", m_next_action_id}, {"ssh_key", m_next_key_id},
@@ -130,6 +180,8 @@ json World::to_json() const {
 }
 
 void World::clear() {
+  // What stood behind the droplets goes with them (namespaces and sshd under --hosts netns).
+  for (const auto& [id, d] : droplets) m_host.destroy(id);
   droplets.clear();
   actions.clear();
   ssh_keys.clear();

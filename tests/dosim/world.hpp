@@ -89,11 +89,19 @@ public:
   std::int64_t new_action_id() { return m_next_action_id++; }
   std::int64_t new_key_id() { return m_next_key_id++; }
   std::int64_t new_load_balancer_number() { return m_next_load_balancer++; }
+  static constexpr std::int64_t k_first_droplet_id = 3164444;
   std::int64_t first_droplet_id() const { return k_first_droplet_id; }
 
   // Droplets: visible ones (created and not yet gone) at `now`.
   bool droplet_visible(const DropletRecord& droplet, SimTime now) const { return now >= droplet.visible_at; }
   bool has_tag(const nlohmann::json& object, const std::string& tag) const;
+
+  // The cloud firewalls as they apply to droplet `id`: tags and droplet ids among the sources become
+  // those droplets' addresses. Outbound rules are not included (outbound stays open).
+  DropletFirewall firewall_for(std::int64_t id) const;
+  // Hands every droplet's firewall to the host; the simulator calls it after each request, since
+  // firewalls, tags and droplets (and so the addresses a tag stands for) change in many handlers.
+  void sync_firewalls();
 
   std::map<std::int64_t, DropletRecord> droplets;
   std::map<std::int64_t, ActionRecord> actions;
@@ -107,7 +115,6 @@ public:
 private:
   void forget_droplet(std::int64_t id);
 
-  static constexpr std::int64_t k_first_droplet_id = 3164444;
   const Catalog& m_catalog;
   DropletHost& m_host;
   IdSource m_ids;
