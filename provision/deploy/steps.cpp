@@ -191,16 +191,18 @@ tl::expected<StepOutcome, HostError> install_worker(Host& host, const WorkerSpec
 
 tl::expected<StepOutcome, HostError> install_load_balancer(Host& host, const LoadBalancerSpec& spec, const Progress& progress) {
   StepOutcome step;
+  // Any nginx will do (Debian's nginx, nginx-light, nginx-full all install /usr/sbin/nginx): the
+  // package is installed only when there is no nginx at all.
+  auto found = host.run("command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]", 1min);
+  if (!found) return tl::unexpected(found.error());
   if (spec.install_package) {
-    auto installed = ensure_packages(host, {"nginx", "curl"}, progress);
+    auto installed = ensure_packages(host, found->ok() ? std::vector<std::string>{"curl"} : std::vector<std::string>{"nginx", "curl"},
+                                     progress);
     if (!installed) return installed;
     step = std::move(*installed);
-  } else {
-    auto found = host.run("command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]", 1min);
-    if (!found) return tl::unexpected(found.error());
-    if (!found->ok())
-      return tl::unexpected(ssh::make_error(ssh::ErrorKind::config, host.name(), "nginx is not installed on this machine",
-                                            "install it with 'apt-get install nginx' (the load balancer runs nginx)"));
+  } else if (!found->ok()) {
+    return tl::unexpected(ssh::make_error(ssh::ErrorKind::config, host.name(), "nginx is not installed on this machine",
+                                          "install it with 'apt-get install nginx' (the load balancer runs nginx)"));
   }
   auto conf = render_nginx_conf(spec.nginx);
   if (!conf) return tl::unexpected(ssh::make_error(ssh::ErrorKind::config, host.name(), conf.error()));

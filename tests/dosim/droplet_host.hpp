@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 #include <vector>
 
 namespace fp::dosim {
@@ -57,6 +59,17 @@ public:
   virtual void destroy(std::int64_t id) = 0;
   // The firewalls covering the droplet, after any change (called often; unchanged input is cheap).
   virtual void apply_firewall(std::int64_t /*id*/, const DropletFirewall& /*firewall*/) {}
+
+  // Managed PostgreSQL clusters. A host that runs them starts one at its create and returns the
+  // address its connections show (on the VPC side); the default host runs none (nullopt), and the
+  // API keeps showing made-up host names.
+  virtual std::optional<std::string> start_database(const std::string& /*id*/, const std::string& /*vpc_ip_range*/,
+                                                    const std::string& /*password*/) {
+    return std::nullopt;
+  }
+  // The trusted sources as addresses or CIDRs (empty: everyone), after any change (called often).
+  virtual void set_database_sources(const std::string& /*id*/, const std::vector<std::string>& /*sources*/) {}
+  virtual void destroy_database(const std::string& /*id*/) {}
 };
 
 // Addresses only: public IPv4 from 198.18.0.0/15 (reserved for testing, never routed), private

@@ -185,6 +185,20 @@ ApiResponse create_database(World& world, Call& call) {
                             ? body["storage_size_mib"].get<std::int64_t>()
                             : std::int64_t{10240} * memory_gb(*size);
   o["metrics_endpoints"] = json::array({{{"host", o["connection"]["host"]}, {"port", 9273}}});
+  // A host that runs clusters (--hosts netns) starts a real PostgreSQL now; both connections then
+  // name its VPC address (there is no public side for it to have).
+  if (*engine == "pg") {
+    const json* vpc = world.find_vpc(vpc_uuid);
+    const std::string range = vpc != nullptr ? vpc->value("ip_range", "") : "";
+    if (const auto address = world.host().start_database(id, range, password)) {
+      for (const char* key : {"connection", "private_connection"}) {
+        auto& c = o[key];
+        c["host"] = *address;
+        c["uri"] = "postgres://doadmin:" + password + "@" + *address + ":" + std::to_string(port) + "/" + database +
+                   "?sslmode=require";
+      }
+    }
+  }
   record.visible_at = call.now + call.delays.database_visible;
   record.online_at = call.now + call.delays.database_online;
   world.databases.push_back(record);

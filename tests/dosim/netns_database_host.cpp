@@ -102,7 +102,8 @@ tl::expected<void, std::string> NetnsDatabaseHost::write_hba(const Cluster& clus
   return give_to_postgres(path);
 }
 
-tl::expected<ClusterEndpoint, std::string> NetnsDatabaseHost::start(const std::string& id, const std::string& address_cidr) {
+tl::expected<ClusterEndpoint, std::string> NetnsDatabaseHost::start(const std::string& id, const std::string& address_cidr,
+                                                                    const std::string& password) {
   if (m_clusters.contains(id)) return m_clusters.at(id).endpoint;
   int slot = 1;
   while (std::any_of(m_clusters.begin(), m_clusters.end(), [&](const auto& e) { return e.second.slot == slot; })) ++slot;
@@ -111,7 +112,7 @@ tl::expected<ClusterEndpoint, std::string> NetnsDatabaseHost::start(const std::s
   cluster.dir = m_work / ("pg" + std::to_string(slot));
   cluster.address = address_cidr.substr(0, address_cidr.find('/'));
   cluster.endpoint.host = cluster.address;
-  cluster.endpoint.password = random_password();
+  cluster.endpoint.password = password.empty() ? random_password() : password;
   auto& stored = m_clusters[id] = std::move(cluster);
   auto fail = [&](const std::string& why) -> tl::expected<ClusterEndpoint, std::string> {
     stop(stored);
@@ -195,7 +196,9 @@ tl::expected<void, std::string> NetnsDatabaseHost::set_trusted_sources(const std
                                                                        const std::vector<std::string>& sources) {
   const auto it = m_clusters.find(id);
   if (it == m_clusters.end()) return tl::unexpected("managed database " + id + " is not running");
+  if (sources == it->second.sources) return {};
   if (auto hba = write_hba(it->second, sources); !hba) return hba;
+  it->second.sources = sources;
   auto reloaded = run_tool(as_postgres({(m_bindir / "pg_ctl").string(), "reload", "-s", "-D", (it->second.dir / "data").string()}));
   if (!reloaded) return tl::unexpected(reloaded.error());
   return {};

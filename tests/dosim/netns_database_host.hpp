@@ -43,10 +43,14 @@ public:
   // Starts cluster `id` on `address_cidr` ("10.110.15.254/20"): initdb, TLS, the API's user and
   // database, ready to accept connections. An empty set of trusted sources admits every address,
   // as DigitalOcean does.
-  tl::expected<ClusterEndpoint, std::string> start(const std::string& id, const std::string& address_cidr);
-  // Only these sources (CIDRs or addresses) may log in over TCP from now on; empty: all.
+  // `password`: doadmin's, as the API showed it at the create (empty: one is generated).
+  tl::expected<ClusterEndpoint, std::string> start(const std::string& id, const std::string& address_cidr,
+                                                   const std::string& password = {});
+  // Only these sources (CIDRs or addresses) may log in over TCP from now on; empty: all. The same
+  // list again changes nothing (no reload).
   tl::expected<void, std::string> set_trusted_sources(const std::string& id, const std::vector<std::string>& sources);
   void destroy(const std::string& id);
+  bool running(const std::string& id) const { return m_clusters.contains(id); }
 
   static std::string namespace_name(pid_t owner_pid, int slot);
 
@@ -57,6 +61,7 @@ private:
     std::string address; // without the prefix
     ClusterEndpoint endpoint;
     ChildProcess server;
+    std::vector<std::string> sources; // in force (pg_hba.conf)
   };
 
   NetnsDatabaseHost(std::string vpc_bridge, std::filesystem::path work, pid_t owner_pid);

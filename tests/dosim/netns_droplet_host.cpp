@@ -187,6 +187,7 @@ NamespaceDropletHost::NamespaceDropletHost(std::int64_t first_droplet_id, NetnsH
     m_work(work_dir(m_options.work_root, m_pid)) {}
 
 NamespaceDropletHost::~NamespaceDropletHost() {
+  m_databases.reset(); // clusters first: their veths hang on the VPC bridge
   for (auto& [id, d] : m_droplets) stop(id, d);
   m_droplets.clear();
   if (m_bridges_created) {
@@ -368,6 +369,52 @@ void NamespaceDropletHost::apply_firewall(std::int64_t id, const DropletFirewall
   d.firewall = firewall;
   if (!d.active) return; // applied when it boots
   if (auto enforced = enforce_firewall(id, d); !enforced) log("droplet " + std::to_string(id) + ": " + enforced.error());
+}
+
+} // namespace fp::dosim
+
+namespace fp::dosim {
+
+// A cluster's address: from the top of its VPC's range (droplets take theirs from the bottom),
+// one per cluster, so the two never meet in a VPC of realistic size.
+std::optional<std::string> NamespaceDropletHost::start_database(const std::string& id, const std::string& vpc_ip_range,
+                                                                const std::string& password) {
+  std::uint32_t network = 0;
+  int prefix = 0;
+  if (!parse_cidr(vpc_ip_range, network, prefix) || prefix > 28) {
+    log("managed database " + id + ": no usable VPC range '" + vpc_ip_range + "'; it runs nowhere");
+    return std::nullopt;
+  }
+  if (!m_databases) {
+    auto made = NetnsDatabaseHost::create(vpc_bridge_name(m_pid), m_work / "databases", m_pid);
+    if (!made) {
+      log("managed databases: " + made.error());
+      return std::nullopt;
+    }
+    m_databases = std::move(*made);
+  }
+  const std::uint32_t size = std::uint32_t{1} << (32 - prefix);
+  std::uint32_t offset = 2;
+  while (m_database_offsets.contains(offset)) ++offset;
+  const std::string address = ipv4_text(network + size - offset);
+  auto started = m_databases->start(id, address + "/" + std::to_string(prefix), password);
+  if (!started) {
+    log(started.error());
+    return std::nullopt;
+  }
+  m_database_offsets[offset] = id;
+  return started->host;
+}
+
+void NamespaceDropletHost::set_database_sources(const std::string& id, const std::vector<std::string>& sources) {
+  if (!m_databases || !m_databases->running(id)) return;
+  if (auto set = m_databases->set_trusted_sources(id, sources); !set) log("managed database " + id + ": " + set.error());
+}
+
+void NamespaceDropletHost::destroy_database(const std::string& id) {
+  if (!m_databases) return;
+  m_databases->destroy(id);
+  std::erase_if(m_database_offsets, [&](const auto& entry) { return entry.second == id; });
 }
 
 } // namespace fp::dosim

@@ -14,6 +14,7 @@
 
 #include "droplet_host.hpp"
 #include "host_command.hpp"
+#include "netns_database_host.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -47,6 +48,10 @@ public:
   void activate(std::int64_t id) override;
   void destroy(std::int64_t id) override;
   void apply_firewall(std::int64_t id, const DropletFirewall& firewall) override;
+  std::optional<std::string> start_database(const std::string& id, const std::string& vpc_ip_range,
+                                            const std::string& password) override;
+  void set_database_sources(const std::string& id, const std::vector<std::string>& sources) override;
+  void destroy_database(const std::string& id) override;
 
   // The names a dosim with this pid uses (tests look for them, leftover cleanup parses them).
   static std::string bridge_name(pid_t pid);
@@ -78,6 +83,8 @@ private:
 
   NetnsHostOptions m_options;
   SimulatedDropletHost m_private_addresses; // private IPv4 exactly as the default host hands them out
+  std::unique_ptr<NetnsDatabaseHost> m_databases; // made at the first cluster
+  std::map<std::uint32_t, std::string> m_database_offsets; // from the top of the VPC range -> cluster id
   pid_t m_pid;
   std::filesystem::path m_work;
   std::uint32_t m_public_network = 0; // 100.64.X.0

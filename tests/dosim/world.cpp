@@ -70,6 +70,7 @@ void World::advance(SimTime now) {
   }
   for (auto it = databases.begin(); it != databases.end();) {
     if (it->gone_at && now >= *it->gone_at) {
+      m_host.destroy_database(it->object["id"].get<std::string>());
       it = databases.erase(it);
       continue;
     }
@@ -141,8 +142,31 @@ DropletFirewall World::firewall_for(std::int64_t id) const {
   return out;
 }
 
+std::vector<std::string> World::database_sources(const DatabaseRecord& database) const {
+  std::vector<std::string> out;
+  for (const auto& rule : database.rules) {
+    const std::string type = rule.value("type", "");
+    const std::string value = rule.value("value", "");
+    if (type == "ip_addr") {
+      out.push_back(value);
+      continue;
+    }
+    for (const auto& [id, d] : droplets) {
+      const bool named = (type == "droplet" && value == std::to_string(id)) || (type == "tag" && has_tag(d.object, value));
+      if (!named) continue;
+      for (auto& a : droplet_addresses(d)) out.push_back(std::move(a));
+    }
+  }
+  // A rule that names nothing yet (a tag no droplet carries) must not open the cluster to everyone.
+  if (out.empty() && !database.rules.empty()) out.push_back("192.0.2.255/32");
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 void World::sync_firewalls() {
   for (const auto& [id, d] : droplets) m_host.apply_firewall(id, firewall_for(id));
+  for (const auto& database : databases) m_host.set_database_sources(database.object["id"].get<std::string>(), database_sources(database));
 }
 
 json World::to_json() const {
@@ -182,6 +206,7 @@ json World::to_json() const {
 void World::clear() {
   // What stood behind the droplets goes with them (namespaces and sshd under --hosts netns).
   for (const auto& [id, d] : droplets) m_host.destroy(id);
+  for (const auto& database : databases) m_host.destroy_database(database.object["id"].get<std::string>());
   droplets.clear();
   actions.clear();
   ssh_keys.clear();

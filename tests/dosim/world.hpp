@@ -102,6 +102,9 @@ public:
   // Hands every droplet's firewall to the host; the simulator calls it after each request, since
   // firewalls, tags and droplets (and so the addresses a tag stands for) change in many handlers.
   void sync_firewalls();
+  // The trusted sources of every managed database as addresses (droplet ids and tags expanded to
+  // the droplets' private addresses, which is where their connections come from on the VPC).
+  std::vector<std::string> database_sources(const DatabaseRecord& database) const;
 
   std::map<std::int64_t, DropletRecord> droplets;
   std::map<std::int64_t, ActionRecord> actions;
