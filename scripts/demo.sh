@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default plan, with no DigitalOcean account: install, build, then in a
 # fresh project directory
-#   fpctl init --local      the default plan (2 workers behind nginx), provider: local
+#   fpctl init --local      the default plan (2 workers behind nginx, PostgreSQL), provider: local
 #   fpctl up                the architecture as processes on this machine: fp-order-server workers on
 #                           loopback ports, nginx in front, installed by the same steps a droplet gets
 #   fpctl status            what runs where
@@ -18,6 +18,7 @@ FP_TARGETS="fpctl fp-order-server dosim" ./scripts/build.sh build -DCMAKE_BUILD_
 fpctl=$PWD/build/cli/fpctl
 
 work=$(mktemp -d)
+chmod o+x "$work" # the local PostgreSQL runs as `postgres` (when we are root) and must pass through it
 dosim_pid=
 bench_pid=
 cleanup() {
