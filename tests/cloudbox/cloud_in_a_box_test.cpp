@@ -149,8 +149,17 @@ TEST_F(CloudInABox, UpBenchDeployKillTeardown) {
   ASSERT_TRUE(load_status.has_value());
   EXPECT_TRUE(WIFEXITED(*load_status) && WEXITSTATUS(*load_status) == 0) << read_file(m_dir / "bench.log");
 
-  // 5. A worker's server killed while orders are placed: the load balancer routes around it, and
-  // every order answered 200 is in the database afterwards.
+  // 5. A worker's server killed mid-bench while orders are placed: the load balancer routes around
+  // it (no idempotent request of the bench fails: nginx retries GET, PUT and DELETE on the other
+  // worker; only a POST already sent to the dead one may fail), and every order answered 200 is in
+  // the database afterwards.
+  ProcessOptions mid_options;
+  mid_options.output = m_dir / "mid-bench.log";
+  mid_options.environment = environment();
+  auto mid_bench = Process::start({FPCTL_PATH, "bench", "--scenario", "crud", "--rate", "30", "-t", "25s", "--json",
+                                   (m_dir / "mid-bench.json").string(), "--config", (m_dir / "fpctl.yaml").string()},
+                                  mid_options);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   std::vector<std::string> acknowledged;
   for (int i = 0; i < 120; ++i) {
     if (i == 40) {
@@ -165,6 +174,17 @@ TEST_F(CloudInABox, UpBenchDeployKillTeardown) {
     if (auto id = place_order(i)) acknowledged.push_back(*id);
   }
   EXPECT_GE(acknowledged.size(), 110U) << "the surviving worker takes the orders";
+  ASSERT_TRUE(mid_bench.wait_for(std::chrono::seconds(120)).has_value()) << "the bench did not stop by itself";
+  const auto mid = nlohmann::json::parse(read_file(m_dir / "mid-bench.json"), nullptr, false);
+  ASSERT_TRUE(mid.is_object()) << read_file(m_dir / "mid-bench.log");
+  std::uint64_t idempotent = 0;
+  for (const auto& entry : mid.value("requests", nlohmann::json::array())) {
+    if (entry.value("method", "") == "POST") continue;
+    idempotent += entry.value("requests", std::uint64_t{0});
+    EXPECT_EQ(entry.value("failures", std::uint64_t{1}), 0U)
+      << entry.dump() << "\n" << read_file(m_dir / "mid-bench.log");
+  }
+  EXPECT_GT(idempotent, 100U) << "the bench ran its GETs, PUTs and DELETEs through the kill";
   // worker-1's server is really gone (nothing restarts it on a host without systemd).
   const auto gone = run_command({FPCTL_PATH, "ssh", "--config", (m_dir / "fpctl.yaml").string(), "worker-1", "--",
                                  "curl -fsS --max-time 2 http://127.0.0.1:8080/healthz"},
