@@ -150,9 +150,8 @@ TEST_F(CloudInABox, UpBenchDeployKillTeardown) {
   EXPECT_TRUE(WIFEXITED(*load_status) && WEXITSTATUS(*load_status) == 0) << read_file(m_dir / "bench.log");
 
   // 5. A worker's server killed mid-bench while orders are placed: the load balancer routes around
-  // it (no idempotent request of the bench fails: nginx retries GET, PUT and DELETE on the other
-  // worker; only a POST already sent to the dead one may fail), and every order answered 200 is in
-  // the database afterwards.
+  // it (nginx retries GET, PUT and DELETE on the other worker; only a POST already sent to the dead
+  // one may fail), and every order answered 200 is in the database afterwards.
   ProcessOptions mid_options;
   mid_options.output = m_dir / "mid-bench.log";
   mid_options.environment = environment();
@@ -177,13 +176,23 @@ TEST_F(CloudInABox, UpBenchDeployKillTeardown) {
   ASSERT_TRUE(mid_bench.wait_for(std::chrono::seconds(120)).has_value()) << "the bench did not stop by itself";
   const auto mid = nlohmann::json::parse(read_file(m_dir / "mid-bench.json"), nullptr, false);
   ASSERT_TRUE(mid.is_object()) << read_file(m_dir / "mid-bench.log");
+  // The crud scenario reads back the order its POST created: after a POST the dead worker failed,
+  // that read is a 404 of the scenario's own making, not of routing. Any other failure of a GET,
+  // PUT or DELETE, or more such 404s than failed POSTs, is the load balancer failing a client.
   std::uint64_t idempotent = 0;
+  std::uint64_t failed_posts = 0;
   for (const auto& entry : mid.value("requests", nlohmann::json::array())) {
-    if (entry.value("method", "") == "POST") continue;
-    idempotent += entry.value("requests", std::uint64_t{0});
-    EXPECT_EQ(entry.value("failures", std::uint64_t{1}), 0U)
-      << entry.dump() << "\n" << read_file(m_dir / "mid-bench.log");
+    if (entry.value("method", "") == "POST") failed_posts += entry.value("failures", std::uint64_t{0});
+    else idempotent += entry.value("requests", std::uint64_t{0});
   }
+  std::uint64_t follow_up_404s = 0;
+  for (const auto& error : mid.value("errors", nlohmann::json::array())) {
+    if (error.value("method", "") == "POST") continue;
+    const std::string text = error.value("error", "");
+    if (contains(text, "404")) follow_up_404s += error.value("occurrences", std::uint64_t{0});
+    else ADD_FAILURE() << "an idempotent request failed while the worker died: " << error.dump();
+  }
+  EXPECT_LE(follow_up_404s, failed_posts) << read_file(m_dir / "mid-bench.log");
   EXPECT_GT(idempotent, 100U) << "the bench ran its GETs, PUTs and DELETEs through the kill";
   // worker-1's server is really gone (nothing restarts it on a host without systemd).
   const auto gone = run_command({FPCTL_PATH, "ssh", "--config", (m_dir / "fpctl.yaml").string(), "worker-1", "--",
