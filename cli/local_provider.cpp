@@ -5,7 +5,6 @@
 
 #include "atomic_file.hpp"
 
-#include "deploy/database_step.hpp"
 #include "deploy/rollout.hpp"
 #include "infra/records.hpp"
 #include "infra/state.hpp"
@@ -122,9 +121,7 @@ void record_pids(const Project& project, infra::State& state) {
     const auto name = infra::host_name(r.name, project.plan.project);
     deploy::LocalHost host(name);
     const auto paths = deploy::local_paths(local_root(project) / name);
-    r.pid = r.role == "lb"   ? deploy::load_balancer_pid(host, paths)
-            : r.role == "db" ? deploy::database_pid(host, paths)
-                             : deploy::worker_pid(host, paths);
+    r.pid = deploy::service_pid(host, paths, r.role);
     r.status = r.pid != 0 ? "running" : "stopped";
   }
 }

@@ -205,6 +205,12 @@ RolloutReport roll_out(const Deployment& deployment, const RolloutOptions& optio
   return report;
 }
 
+int service_pid(Host& host, const HostPaths& paths, const std::string& role) {
+  if (role == "lb") return load_balancer_pid(host, paths);
+  if (role == "db") return database_pid(host, paths);
+  return worker_pid(host, paths);
+}
+
 RolloutReport stop_local(const Deployment& deployment,
                          const std::function<void(const std::string&, const std::string&)>& progress) {
   RolloutReport report;
@@ -218,9 +224,7 @@ RolloutReport stop_local(const Deployment& deployment,
     HostResult result{spec->name, {}, true, {}, {}, false};
     LocalHost host(spec->name);
     const auto paths = local_paths(deployment.local_root / spec->name);
-    const bool was_running = spec->role == "lb" ? load_balancer_pid(host, paths) != 0
-                             : spec->role == "db" ? database_pid(host, paths) != 0
-                                                  : worker_pid(host, paths) != 0;
+    const bool was_running = service_pid(host, paths, spec->role) != 0;
     auto stopped = spec->role == "lb" ? stop_load_balancer(host, paths, ServiceManager::pid_files)
                    : spec->role == "db" ? stop_database(host, paths)
                                         : stop_worker(host, paths, ServiceManager::pid_files);

@@ -77,6 +77,10 @@ struct RolloutReport {
 
 RolloutReport roll_out(const Deployment& deployment, const RolloutOptions& options);
 
+// The pid of a role's service run with pid files (lb: nginx, db: PostgreSQL, else fp-order-server),
+// 0 when it is not running.
+int service_pid(Host& host, const HostPaths& paths, const std::string& role);
+
 // Stops every service of a local deployment by its pid file (teardown of provider: local).
 RolloutReport stop_local(const Deployment& deployment,
                          const std::function<void(const std::string&, const std::string&)>& progress);
